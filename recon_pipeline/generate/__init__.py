@@ -1,0 +1,8 @@
+"""Deterministic generator of a sources directory (../shared/spec/sources.md) with planted truth.
+
+The public entry point is :func:`generate`; ``recon generate`` is a thin wrapper around it.
+"""
+
+from recon_pipeline.generate.api import GenerateStats, generate
+
+__all__ = ["GenerateStats", "generate"]
