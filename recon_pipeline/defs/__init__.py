@@ -1,0 +1,1 @@
+"""Dagster objects, one folder per domain; ``recon_pipeline.definitions`` merges them."""

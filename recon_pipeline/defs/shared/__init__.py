@@ -1,0 +1,1 @@
+"""What every domain shares: the close-cycle partitions and the ``settings`` resource."""

@@ -1,0 +1,58 @@
+"""The ``settings`` resource: where a run reads and writes, configured from the environment."""
+
+import dagster as dg
+from pydantic import Field
+
+from recon_pipeline.settings import (
+    DEFAULT_OUT_DIR,
+    DEFAULT_REPORTING_CURRENCY,
+    DEFAULT_SOURCES_DIR,
+    ENV_ERP_PASSWORD,
+    ENV_ERP_URL,
+    ENV_OUT_DIR,
+    ENV_REPORTING_CURRENCY,
+    ENV_SOURCES_DIR,
+    Settings,
+    SettingsError,
+)
+
+
+class ReconSettings(dg.ConfigurableResource):
+    """Sources directory, output directory, ERP and reporting currency of a run.
+
+    Every field left empty is read from its environment variable when a run starts (not when
+    the code location loads), then falls back to its default. The ERP password is never
+    configuration: it comes from the URL in RECON_ERP_URL or from RECON_ERP_PASSWORD.
+    """
+
+    sources_dir: str | None = Field(
+        default=None,
+        description=f"Sources directory (sources.md). Empty: ${ENV_SOURCES_DIR}, "
+        f"else {DEFAULT_SOURCES_DIR} under the working directory.",
+    )
+    out_dir: str | None = Field(
+        default=None,
+        description=f"Output directory. Empty: ${ENV_OUT_DIR}, else {DEFAULT_OUT_DIR}.",
+    )
+    erp_url: str | None = Field(
+        default=None,
+        description=f"SQLAlchemy URL of the ERP, without password. Empty: ${ENV_ERP_URL}, "
+        f"else sqlite:///<sources>/erp/ledger.sqlite. Password: ${ENV_ERP_PASSWORD}.",
+    )
+    reporting_currency: str | None = Field(
+        default=None,
+        description=f"ISO 4217 code. Empty: ${ENV_REPORTING_CURRENCY}, "
+        f"else {DEFAULT_REPORTING_CURRENCY}.",
+    )
+
+    def resolve(self) -> Settings:
+        """The settings of this run; a user error becomes a ``dg.Failure`` with its message."""
+        try:
+            return Settings.resolve(
+                sources_dir=self.sources_dir,
+                out_dir=self.out_dir,
+                erp_url=self.erp_url,
+                reporting_currency=self.reporting_currency,
+            )
+        except SettingsError as exc:
+            raise dg.Failure(description=str(exc)) from None

@@ -1,0 +1,1 @@
+"""The sources directory as delivered: what each source system exported for a cycle."""

@@ -1,0 +1,57 @@
+"""Assets that look at the sources directory before anything reads it."""
+
+import dagster as dg
+import orjson
+
+from recon_pipeline.defs.shared.partitions import OWNERS, cycle_partitions, one_run_per_cycle
+from recon_pipeline.defs.shared.resources import ReconSettings
+from recon_pipeline.defs.sources.inventory import missing_systems, scan_sources, summary_markdown
+from recon_pipeline.settings import SettingsError
+
+
+@dg.asset(
+    group_name="sources",
+    kinds={"python", "json"},
+    owners=OWNERS,
+    partitions_def=cycle_partitions,
+    backfill_policy=one_run_per_cycle,
+)
+def sources_inventory(
+    context: dg.AssetExecutionContext, settings: ReconSettings
+) -> dg.MaterializeResult:
+    """Every file the source systems exported for the cycle, with its size and line count.
+
+    Fails, and so stops the run, when the sources directory is missing or is not a sources
+    directory (none of billing/, payments/, erp/, usage/, crm/, reference/). Written to
+    OUT/raw/<cycle>/sources_inventory.json.
+    """
+    resolved = settings.resolve()
+    try:
+        resolved.check_sources_dir()
+    except SettingsError as exc:
+        raise dg.Failure(description=str(exc)) from None
+    files = scan_sources(resolved.sources_dir)
+    missing = missing_systems(files)
+    if missing:
+        context.log.warning(f"no files for source systems: {', '.join(missing)}")
+
+    out = resolved.raw_dir(context.partition_key) / "sources_inventory.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    document = {
+        "cycle": context.partition_key,
+        "sources_dir": str(resolved.sources_dir),
+        "files": [f.to_dict() for f in files],
+    }
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    tmp.replace(out)
+    return dg.MaterializeResult(
+        metadata={
+            "sources_dir": dg.MetadataValue.path(str(resolved.sources_dir)),
+            "path": dg.MetadataValue.path(str(out)),
+            "files": len(files),
+            "bytes": sum(f.size_bytes for f in files),
+            "missing_systems": ", ".join(missing) or "none",
+            "summary": dg.MetadataValue.md(summary_markdown(files)),
+        }
+    )

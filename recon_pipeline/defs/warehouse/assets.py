@@ -1,0 +1,36 @@
+"""Every model of the dbt project as an asset of the cycle, every data test as its check."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from recon_pipeline.defs.shared.partitions import cycle_partitions, one_run_per_cycle
+from recon_pipeline.defs.shared.resources import ReconSettings
+from recon_pipeline.defs.warehouse.project import dbt_project
+
+
+# One op for the whole project: DuckDB allows one writer per file, so the warehouse is built by
+# one `dbt build` at a time; the pool lets an instance limit concurrent runs to one as well.
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    partitions_def=cycle_partitions,
+    backfill_policy=one_run_per_cycle,
+    name="warehouse_dbt_models",
+    pool="warehouse",
+)
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ReconSettings
+) -> Iterator[Any]:
+    """`dbt build` of the selected models and their tests, for the cycle of the partition.
+
+    The cycle and the output directory go to dbt as vars: models read the raw zone
+    OUT/raw/<cycle>/ and write the warehouse OUT/warehouse.duckdb.
+    """
+    resolved = settings.resolve()
+    resolved.out_dir.mkdir(parents=True, exist_ok=True)
+    dbt_vars = {"cycle": context.partition_key, "out_dir": resolved.out_dir.as_posix()}
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

@@ -1,0 +1,7 @@
+"""The ``dbt`` resource: the dbt CLI of this environment, on the project of this repository."""
+
+from dagster_dbt import DbtCliResource
+
+from recon_pipeline.defs.warehouse.project import dbt_executable, dbt_project
+
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

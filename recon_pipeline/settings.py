@@ -1,0 +1,214 @@
+"""Run settings: where the sources are, where outputs go, which ERP, which reporting currency.
+
+Dagster-free, so that ``recon`` can check a run before it starts and the ``settings`` resource
+resolves the very same values at run time. Environment variables are read only when
+:meth:`Settings.resolve` is called, never at import time.
+
+Precedence, highest first: explicit value (command-line option, config file or Dagster run
+config), environment variable, default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+ENV_SOURCES_DIR = "RECON_SOURCES_DIR"
+ENV_OUT_DIR = "RECON_OUT_DIR"
+ENV_ERP_URL = "RECON_ERP_URL"
+ENV_ERP_PASSWORD = "RECON_ERP_PASSWORD"
+ENV_REPORTING_CURRENCY = "RECON_REPORTING_CURRENCY"
+
+DEFAULT_SOURCES_DIR = Path("data/demo/sources")
+DEFAULT_OUT_DIR = Path("data/demo/out")
+DEFAULT_REPORTING_CURRENCY = "USD"
+
+SOURCE_SYSTEMS = ("billing", "payments", "erp", "usage", "crm", "reference")
+CONFIG_FILE_KEYS = ("erp_url", "reporting_currency")
+
+_CYCLE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class SettingsError(ValueError):
+    """A run cannot start. The message says, in one line, what is wrong and what to do."""
+
+
+def parse_cycle(text: str, *, today: date | None = None) -> str:
+    """Return ``text`` if it names a close cycle (``YYYY-MM``) that has already ended."""
+    match = _CYCLE.match(text)
+    if not match:
+        raise SettingsError(f"cycle {text!r} is not a month: write it as YYYY-MM, e.g. 2026-09")
+    year, month = int(match[1]), int(match[2])
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    if next_month > (today or datetime.now(UTC).date()):
+        raise SettingsError(
+            f"cycle {text} has not ended yet: a cycle is reconciled on sources exported after "
+            "its last day; pick an earlier month"
+        )
+    return text
+
+
+def parse_cycle_range(text: str) -> tuple[str, str]:
+    """Parse ``FIRST:LAST`` (both ``YYYY-MM``, FIRST <= LAST) as given to ``recon generate``."""
+    first, sep, last = text.partition(":")
+    if not sep or not _CYCLE.match(first) or not _CYCLE.match(last) or first > last:
+        raise SettingsError(
+            f"--cycles {text!r} is not a range of months: write FIRST:LAST, e.g. 2026-08:2026-10"
+        )
+    return first, last
+
+
+def load_config_file(path: Path) -> dict[str, str]:
+    """Read a ``recon run --config`` TOML file: top-level ``erp_url``, ``reporting_currency``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(data) - set(CONFIG_FILE_KEYS))
+    if unknown:
+        raise SettingsError(
+            f"config file {path} has unknown keys {', '.join(unknown)}; "
+            f"allowed: {', '.join(CONFIG_FILE_KEYS)}"
+        )
+    if not all(isinstance(value, str) for value in data.values()):
+        raise SettingsError(f"config file {path}: every value must be a string")
+    if "erp_url" in data:
+        reject_password_in_url(data["erp_url"], where=f"erp_url in {path}")
+    return dict(data)
+
+
+def reject_password_in_url(url: str, *, where: str) -> None:
+    """Refuse an ERP URL with a password where it would show in logs or process lists."""
+    if _make_url(url).password is not None:
+        raise SettingsError(
+            f"{where} contains a password: remove it and set {ENV_ERP_PASSWORD} instead"
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings of one run."""
+
+    sources_dir: Path
+    out_dir: Path
+    erp_url: str
+    reporting_currency: str
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        sources_dir: str | None = None,
+        out_dir: str | None = None,
+        erp_url: str | None = None,
+        reporting_currency: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Fill what was not given explicitly from ``environ`` (default: the process's), then
+        from the defaults. The ERP password is never part of the result.
+        """
+        env = os.environ if environ is None else environ
+        sources = Path(sources_dir or env.get(ENV_SOURCES_DIR) or DEFAULT_SOURCES_DIR)
+        out = Path(out_dir or env.get(ENV_OUT_DIR) or DEFAULT_OUT_DIR)
+        url = erp_url or env.get(ENV_ERP_URL) or _default_erp_url(sources)
+        currency = (
+            reporting_currency or env.get(ENV_REPORTING_CURRENCY) or DEFAULT_REPORTING_CURRENCY
+        ).upper()
+        if not _CURRENCY.match(currency):
+            raise SettingsError(
+                f"reporting currency {currency!r} is not an ISO 4217 code such as USD or EUR"
+            )
+        return cls(sources.absolute(), out.absolute(), url, currency)
+
+    def raw_dir(self, cycle: str) -> Path:
+        """Raw zone of ``cycle``: the sources landed as Parquet, read by the dbt project."""
+        return self.out_dir / "raw" / cycle
+
+    def erp_url_with_secret(self, environ: Mapping[str, str] | None = None) -> URL:
+        """The ERP URL to connect with: ``RECON_ERP_PASSWORD``, if set, supplies the password."""
+        env = os.environ if environ is None else environ
+        url = _make_url(self.erp_url)
+        password = env.get(ENV_ERP_PASSWORD)
+        return url.set(password=password) if password else url
+
+    def erp_display_url(self) -> str:
+        """The ERP URL with any password masked, for messages and logs."""
+        return _make_url(self.erp_url).render_as_string(hide_password=True)
+
+    def check_sources_dir(self) -> None:
+        """Raise unless :attr:`sources_dir` is a sources directory (sources.md)."""
+        check_sources_dir(self.sources_dir)
+
+    def check_erp(self, timeout_s: int = 10) -> None:
+        """Raise unless the ERP database answers a trivial query within ``timeout_s``."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        url = self.erp_url_with_secret()
+        what_to_do = f"check --erp-url / {ENV_ERP_URL} and {ENV_ERP_PASSWORD}"
+        database = url.database if url.get_backend_name() == "sqlite" else None
+        # Connecting would create a missing SQLite file, so its absence is checked first.
+        if database and database != ":memory:" and not Path(database).is_file():
+            raise SettingsError(
+                f"no ERP database at {database}: put ledger.sqlite there, "
+                f"or point --erp-url / {ENV_ERP_URL} at the ERP"
+            )
+        connect_args = {"connect_timeout": timeout_s} if url.get_backend_name() != "sqlite" else {}
+        try:
+            engine = create_engine(url, connect_args=connect_args)
+            try:
+                with engine.connect() as connection:
+                    connection.execute(text("select 1"))
+            finally:
+                engine.dispose()
+        except (SQLAlchemyError, ImportError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SettingsError(
+                f"cannot reach the ERP at {self.erp_display_url()} ({reason}); {what_to_do}"
+            ) from None
+
+
+def check_sources_dir(path: Path) -> None:
+    """Raise unless ``path`` is a directory holding at least one source system's folder."""
+    if not path.exists():
+        raise SettingsError(
+            f"sources directory {path} does not exist: pass --sources DIR "
+            f"(or set {ENV_SOURCES_DIR}); `recon generate --out DIR` writes one"
+        )
+    if not path.is_dir():
+        raise SettingsError(f"sources directory {path} is not a directory: pass --sources DIR")
+    if not any((path / system).is_dir() for system in SOURCE_SYSTEMS):
+        raise SettingsError(
+            f"{path} is not a sources directory: it has none of the folders "
+            f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see sources.md)"
+        )
+
+
+def _default_erp_url(sources: Path) -> str:
+    return f"sqlite:///{(sources / 'erp' / 'ledger.sqlite').absolute()}"
+
+
+def _make_url(url: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except ArgumentError:
+        # The URL itself is not echoed: it may hold a password.
+        raise SettingsError(
+            "the ERP URL is not a SQLAlchemy URL: write it like "
+            "postgresql+psycopg://user@host:5432/db or sqlite:////abs/path/ledger.sqlite"
+        ) from None
