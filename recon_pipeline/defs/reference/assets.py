@@ -17,6 +17,7 @@ REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
 def build_reference_asset(table: str, columns: tuple[str, ...]) -> dg.AssetsDefinition:
     """The asset that lands SOURCES/reference/<table>.csv in the raw zone of the cycle."""
 
+    @one_run_per_cycle
     @dg.asset(
         name=table,
         key_prefix=["raw", "reference"],
@@ -29,7 +30,6 @@ def build_reference_asset(table: str, columns: tuple[str, ...]) -> dg.AssetsDefi
         kinds={"python", "parquet"},
         owners=OWNERS,
         partitions_def=cycle_partitions,
-        backfill_policy=one_run_per_cycle,
         deps=[sources_inventory],
     )
     def _asset(context: dg.AssetExecutionContext, settings: ReconSettings) -> dg.MaterializeResult:

@@ -11,5 +11,11 @@ cycle_partitions = dg.MonthlyPartitionsDefinition(
     start_date="2020-01", fmt="%Y-%m", timezone="UTC", end_offset=0
 )
 
-# One run per cycle, also in a backfill: every step works on the files of exactly one cycle.
-one_run_per_cycle = dg.BackfillPolicy.multi_run(max_partitions_per_run=1)
+
+def one_run_per_cycle(assets_def: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    """The same assets, run one cycle per run in a backfill too.
+
+    Every step works on the files of exactly one cycle; dagster-dbt's default for monthly
+    partitions would put many cycles in one run.
+    """
+    return assets_def.with_attributes(backfill_policy=dg.BackfillPolicy.multi_run(1))

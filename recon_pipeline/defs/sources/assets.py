@@ -9,12 +9,12 @@ from recon_pipeline.defs.sources.inventory import missing_systems, scan_sources,
 from recon_pipeline.settings import SettingsError
 
 
+@one_run_per_cycle
 @dg.asset(
     group_name="sources",
     kinds={"python", "json"},
     owners=OWNERS,
     partitions_def=cycle_partitions,
-    backfill_policy=one_run_per_cycle,
 )
 def sources_inventory(
     context: dg.AssetExecutionContext, settings: ReconSettings

@@ -14,11 +14,11 @@ from recon_pipeline.defs.warehouse.project import dbt_project
 
 # One op for the whole project: DuckDB allows one writer per file, so the warehouse is built by
 # one `dbt build` at a time; the pool lets an instance limit concurrent runs to one as well.
+@one_run_per_cycle
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     partitions_def=cycle_partitions,
-    backfill_policy=one_run_per_cycle,
     name="warehouse_dbt_models",
     pool="warehouse",
 )
