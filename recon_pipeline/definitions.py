@@ -2,10 +2,11 @@
 
 import dagster as dg
 
-from recon_pipeline.defs.close.definitions import defs as close_defs
-from recon_pipeline.defs.reference.definitions import defs as reference_defs
-from recon_pipeline.defs.shared.definitions import defs as shared_defs
-from recon_pipeline.defs.sources.definitions import defs as sources_defs
-from recon_pipeline.defs.warehouse.definitions import defs as warehouse_defs
+# Modules, not their `defs`: Dagster wants exactly one Definitions object in this module.
+from recon_pipeline.defs.close import definitions as close
+from recon_pipeline.defs.reference import definitions as reference
+from recon_pipeline.defs.shared import definitions as shared
+from recon_pipeline.defs.sources import definitions as sources
+from recon_pipeline.defs.warehouse import definitions as warehouse
 
-defs = dg.Definitions.merge(shared_defs, sources_defs, reference_defs, warehouse_defs, close_defs)
+defs = dg.Definitions.merge(shared.defs, sources.defs, reference.defs, warehouse.defs, close.defs)
