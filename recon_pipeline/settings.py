@@ -144,8 +144,8 @@ class Settings:
         return url.set(password=password) if password else url
 
     def erp_display_url(self) -> str:
-        """The ERP URL with any password masked, for messages and logs."""
-        return _make_url(self.erp_url).render_as_string(hide_password=True)
+        """The ERP URL with its password, if any, masked: for messages and logs."""
+        return self.erp_url_with_secret().render_as_string(hide_password=True)
 
     def check_sources_dir(self) -> None:
         """Raise unless :attr:`sources_dir` is a sources directory (sources.md)."""

@@ -1,0 +1,189 @@
+"""``recon`` as a user runs it: a subprocess of the environment's own script, PATH without it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+RECON = Path(sys.executable).parent / "recon"
+CYCLE = "2026-09"
+
+
+def recon(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``recon`` as from an unactivated environment: its bin folder is not on PATH."""
+    return subprocess.run(
+        [str(RECON), *args],
+        env=env if env is not None else clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RECON_", "DAGSTER_"))}
+    env["PATH"] = "/usr/bin:/bin"
+    return {**env, **extra}
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess[str], *needles: str) -> None:
+    output = (done.stdout + done.stderr).strip()
+    assert done.returncode != 0
+    assert "Traceback" not in output
+    assert len(output.splitlines()) == 1, output
+    for needle in needles:
+        assert needle in output
+
+
+@pytest.fixture
+def tiny_sources(tmp_path: Path) -> Path:
+    """A hand-made sources directory: a few rows per system, the ERP's three tables."""
+    root = tmp_path / "sources"
+    for system in ("billing", "payments", "erp", "usage", "crm", "reference"):
+        (root / system).mkdir(parents=True)
+    (root / "billing" / "customers.jsonl").write_text('{"id": "cus_1"}\n{"id": "cus_2"}\n')
+    (root / "payments" / "charges.jsonl").write_text('{"id": "ch_1", "amount": 1000}\n')
+    (root / "usage" / "api.jsonl").write_text('{"specversion": "1.0", "id": "e1"}')
+    (root / "crm" / "accounts.csv").write_text("account_id,name\nacc_1,Acme\n")
+    (root / "reference" / "legal_entities.csv").write_text(
+        "entity_code,name,functional_currency,country\n"
+        "US01,Acme Inc,USD,US\nDE01,Acme GmbH,eur,DE\n"
+    )
+    (root / "reference" / "fx_rates.csv").write_text(
+        "date,currency,rate_to_reporting\n2026-09-30,EUR,1.0812345678\n2026-09-30,USD,1\n"
+    )
+    with sqlite3.connect(root / "erp" / "ledger.sqlite") as db:
+        db.execute("create table gl_accounts (account_code text, name text, role text)")
+        db.execute("create table erp_customers (customer_code text, name text)")
+        db.execute("create table gl_journal_lines (journal_id text, line_no integer)")
+    return root
+
+
+def test_help_is_fast() -> None:
+    started = time.perf_counter()
+    done = recon("--help")
+    assert done.returncode == 0
+    assert "generate" in done.stdout and "serve" in done.stdout
+    assert time.perf_counter() - started < 3.0
+
+
+def test_serve_is_not_there_yet() -> None:
+    done = recon("serve")
+    assert done.returncode == 2
+    assert "stream issue" in done.stdout
+
+
+def test_run_missing_sources_says_so_in_one_line(tmp_path: Path) -> None:
+    done = recon("run", "--sources", str(tmp_path / "nope"), "--cycle", CYCLE, "--out", "o")
+    assert_one_line_error(done, "does not exist", "--sources")
+
+
+def test_run_on_a_folder_that_is_not_a_sources_directory(tmp_path: Path) -> None:
+    done = recon("run", "--sources", str(tmp_path), "--cycle", CYCLE, "--out", str(tmp_path))
+    assert_one_line_error(done, "not a sources directory")
+
+
+@pytest.mark.parametrize(
+    ("cycle", "needle"), [("2026-13", "YYYY-MM"), ("09-2026", "YYYY-MM"), ("2999-01", "not ended")]
+)
+def test_run_bad_cycle(tiny_sources: Path, tmp_path: Path, cycle: str, needle: str) -> None:
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", cycle, "--out", str(tmp_path))
+    assert_one_line_error(done, needle)
+
+
+def test_run_unreadable_config(tiny_sources: Path, tmp_path: Path) -> None:
+    config = tmp_path / "recon.toml"
+    config.write_text("erp_url = [unclosed")
+    args = ["--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(tmp_path / "out")]
+    assert_one_line_error(recon("run", *args, "--config", str(config)), "not valid TOML")
+    assert_one_line_error(recon("run", *args, "--config", str(tmp_path / "x.toml")), "cannot read")
+
+
+def test_run_unreachable_erp(tiny_sources: Path, tmp_path: Path) -> None:
+    url = "postgresql+psycopg://recon@127.0.0.1:9/ledger"
+    args = ["--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(tmp_path / "out")]
+    assert_one_line_error(recon("run", *args, "--erp-url", url), "cannot reach the ERP")
+
+
+def test_run_refuses_a_password_in_an_argument(tiny_sources: Path, tmp_path: Path) -> None:
+    url = "postgresql+psycopg://recon:s3cret@127.0.0.1:5432/ledger"
+    args = ["--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(tmp_path / "out")]
+    done = recon("run", *args, "--erp-url", url)
+    assert_one_line_error(done, "RECON_ERP_PASSWORD")
+    assert "s3cret" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        ("postgresql+psycopg://recon@127.0.0.1:9/ledger", "s3cret"),
+        ("postgresql+psycopg://recon:s3cret@127.0.0.1:9/ledger", None),
+    ],
+)
+def test_erp_password_comes_from_the_environment_and_is_never_shown(
+    tiny_sources: Path, tmp_path: Path, url: str, password: str | None
+) -> None:
+    env = clean_env(RECON_ERP_URL=url, **({"RECON_ERP_PASSWORD": password} if password else {}))
+    args = ["--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(tmp_path)]
+    done = recon("run", *args, env=env)
+    assert_one_line_error(
+        done, "cannot reach the ERP at postgresql+psycopg://recon:***@127.0.0.1:9"
+    )
+    assert "s3cret" not in done.stdout + done.stderr
+
+
+def test_run_without_erp_database(tiny_sources: Path, tmp_path: Path) -> None:
+    (tiny_sources / "erp" / "ledger.sqlite").unlink()
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(tmp_path))
+    assert_one_line_error(done, "no ERP database")
+    assert not (tiny_sources / "erp" / "ledger.sqlite").exists()
+
+
+def test_run_materializes_the_graph_and_records_the_run(
+    tiny_sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    home = out / "dagster_home"
+    assert f"DAGSTER_HOME is not set: recording runs in {home}" in done.stdout
+
+    assert (out / "raw" / CYCLE / "sources_inventory.json").is_file()
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as warehouse:
+        entities = warehouse.sql(
+            "select legal_entity_id, functional_currency "
+            "from staging.stg_reference__legal_entities order by 1"
+        ).fetchall()
+    assert entities == [("DE01", "EUR"), ("US01", "USD")]
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert [(r.job_name, r.status, r.tags.get("dagster/partition")) for r in runs] == [
+            ("close_cycle", dg.DagsterRunStatus.SUCCESS, CYCLE)
+        ]
+        staged = dg.AssetKey(["staging", "stg_reference__legal_entities"])
+        assert instance.get_latest_materialization_event(staged) is not None
+
+
+def test_generate_rejects_a_bad_range(tmp_path: Path) -> None:
+    done = recon("generate", "--out", str(tmp_path / "s"), "--cycles", "2026-10:2026-08")
+    assert_one_line_error(done, "FIRST:LAST")
+
+
+def test_run_that_fails_exits_1_and_names_the_step(tiny_sources: Path, tmp_path: Path) -> None:
+    (tiny_sources / "reference" / "fx_rates.csv").write_text("day,currency\n2026-09-30,EUR\n")
+    out = tmp_path / "out"
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(out))
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"cycle {CYCLE}: run ") and "failed" in last
+    assert "raw__reference__fx_rates" in last and "lacks the columns date" in last

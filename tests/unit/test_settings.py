@@ -1,0 +1,98 @@
+"""Run settings: cycles, precedence, the ERP URL and its password, config files."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from recon_pipeline.settings import (
+    Settings,
+    SettingsError,
+    check_sources_dir,
+    load_config_file,
+    parse_cycle,
+    parse_cycle_range,
+)
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.mark.parametrize("cycle", ["2026-10", "2025-12", "2020-01"])
+def test_ended_cycles_are_accepted(cycle: str) -> None:
+    assert parse_cycle(cycle, today=TODAY) == cycle
+
+
+@pytest.mark.parametrize("cycle", ["2026-11", "2027-01", "2026-13", "2026-9", "202609", ""])
+def test_other_cycles_are_refused(cycle: str) -> None:
+    with pytest.raises(SettingsError):
+        parse_cycle(cycle, today=TODAY)
+
+
+def test_december_ends_on_new_year() -> None:
+    assert parse_cycle("2025-12", today=date(2026, 1, 1)) == "2025-12"
+    with pytest.raises(SettingsError, match="not ended"):
+        parse_cycle("2025-12", today=date(2025, 12, 31))
+
+
+def test_cycle_range() -> None:
+    assert parse_cycle_range("2026-08:2026-10") == ("2026-08", "2026-10")
+    for bad in ("2026-10:2026-08", "2026-08", "2026-08:", "a:b"):
+        with pytest.raises(SettingsError):
+            parse_cycle_range(bad)
+
+
+def test_explicit_beats_environment_beats_default(tmp_path: Path) -> None:
+    env = {"RECON_SOURCES_DIR": str(tmp_path / "env"), "RECON_REPORTING_CURRENCY": "eur"}
+    settings = Settings.resolve(out_dir=str(tmp_path / "out"), environ=env)
+    assert settings.sources_dir == tmp_path / "env"
+    assert settings.out_dir == tmp_path / "out"
+    assert settings.reporting_currency == "EUR"
+    assert settings.erp_url == f"sqlite:///{tmp_path / 'env' / 'erp' / 'ledger.sqlite'}"
+    assert Settings.resolve(environ={}).reporting_currency == "USD"
+    assert Settings.resolve(environ={}).sources_dir == Path("data/demo/sources").absolute()
+
+
+def test_bad_reporting_currency() -> None:
+    with pytest.raises(SettingsError, match="ISO 4217"):
+        Settings.resolve(reporting_currency="dollars", environ={})
+
+
+def test_erp_password_from_environment_only_when_connecting() -> None:
+    env = {"RECON_ERP_URL": "postgresql+psycopg://recon@db:5432/erp", "RECON_ERP_PASSWORD": "pw"}
+    settings = Settings.resolve(environ=env)
+    assert "pw" not in settings.erp_url
+    assert settings.erp_url_with_secret(env).password == "pw"
+    assert "pw" not in settings.erp_display_url()
+
+
+def test_unparseable_erp_url_is_not_echoed() -> None:
+    settings = Settings.resolve(erp_url="not a url with s3cret", environ={})
+    with pytest.raises(SettingsError) as raised:
+        settings.erp_display_url()
+    assert "s3cret" not in str(raised.value)
+
+
+def test_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "recon.toml"
+    path.write_text('reporting_currency = "GBP"\nerp_url = "sqlite:////x/ledger.sqlite"\n')
+    assert load_config_file(path) == {
+        "reporting_currency": "GBP",
+        "erp_url": "sqlite:////x/ledger.sqlite",
+    }
+    path.write_text('tolerance = "0.01"\n')
+    with pytest.raises(SettingsError, match="unknown keys tolerance"):
+        load_config_file(path)
+    path.write_text('erp_url = "postgresql://u:pw@h/db"\n')
+    with pytest.raises(SettingsError, match="RECON_ERP_PASSWORD"):
+        load_config_file(path)
+
+
+def test_sources_dir_check(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="does not exist"):
+        check_sources_dir(tmp_path / "missing")
+    with pytest.raises(SettingsError, match="not a sources directory"):
+        check_sources_dir(tmp_path)
+    (tmp_path / "reference").mkdir()
+    check_sources_dir(tmp_path)
