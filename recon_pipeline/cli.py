@@ -92,7 +92,7 @@ def demo_command(args: argparse.Namespace) -> int:
     print(f"demo outputs under {settings.out_dir}:")
     for cycle in cycles:
         reports = settings.out_dir / "reports" / cycle
-        where = reports if reports.is_dir() else settings.raw_dir(cycle)
+        where = f"reports {reports}" if reports.is_dir() else f"raw zone {settings.raw_dir(cycle)}"
         print(f"  {cycle}: {where}{'  (FAILED)' if cycle in failed else ''}")
     print(f"warehouse: {settings.out_dir / 'warehouse.duckdb'}; browse the runs with `make dev`")
     return 1 if failed else 0
