@@ -1,0 +1,1 @@
+"""Hand-built sources directories with the findings the spec expects of them."""
