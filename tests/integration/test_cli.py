@@ -157,6 +157,7 @@ def test_run_materializes_the_graph_and_records_the_run(
     assert f"DAGSTER_HOME is not set: recording runs in {home}" in done.stdout
 
     assert (out / "raw" / CYCLE / "sources_inventory.json").is_file()
+    assert (out / "dbt" / CYCLE / "run_results.json").is_file()
     with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as warehouse:
         entities = warehouse.sql(
             "select legal_entity_id, functional_currency "

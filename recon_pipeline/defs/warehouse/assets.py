@@ -28,9 +28,15 @@ def warehouse_dbt_models(
     """`dbt build` of the selected models and their tests, for the cycle of the partition.
 
     The cycle and the output directory go to dbt as vars: models read the raw zone
-    OUT/raw/<cycle>/ and write the warehouse OUT/warehouse.duckdb.
+    OUT/raw/<cycle>/ and write the warehouse OUT/warehouse.duckdb. dbt's artifacts and logs of
+    the latest run of a cycle are in OUT/dbt/<cycle>/.
     """
     resolved = settings.resolve()
-    resolved.out_dir.mkdir(parents=True, exist_ok=True)
-    dbt_vars = {"cycle": context.partition_key, "out_dir": resolved.out_dir.as_posix()}
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    cycle = context.partition_key
+    artifacts = resolved.out_dir / "dbt" / cycle
+    artifacts.mkdir(parents=True, exist_ok=True)
+    dbt_vars = {"cycle": cycle, "out_dir": resolved.out_dir.as_posix()}
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=artifacts
+    )
+    yield from invocation.stream()
