@@ -1,0 +1,1 @@
+"""Dagster-free extraction: source files and the ERP into typed Arrow tables."""
