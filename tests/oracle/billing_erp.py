@@ -16,7 +16,7 @@ def invoice_findings(ctx: Context) -> list[Finding]:
             continue
         lines = ctx.journals.lines("INVOICE", inv.id)
         if not lines:
-            # "total ≠ 0" is read like every other ≠: by more than the tolerance.
+            # SPEC-AMBIGUITY: "total ≠ 0" is read like every other ≠: by more than the tolerance.
             if abs(inv.total) > ctx.tol:
                 out.append(ctx.finding("invoice_not_posted", inv.id, inv.currency))
             continue

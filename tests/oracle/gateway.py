@@ -87,7 +87,9 @@ def payouts(ctx: Context) -> list[Finding]:
     """Paid payouts of the cycle against their balance transactions and PAYOUT journals."""
     out: list[Finding] = []
     settled: dict[str, list[int]] = defaultdict(list)
-    own: dict[str, set[str]] = defaultdict(set)  # payout id -> ids of its own payout-type bts
+    # A payout's "own" transaction: type payout whose source is the payout, or the payout's
+    # balance_transaction.
+    own: dict[str, set[str]] = defaultdict(set)
     for bt in ctx.s.balance_transactions.values():
         if bt.type == "payout" and bt.source is not None:
             own[bt.source].add(bt.id)

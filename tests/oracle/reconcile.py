@@ -16,11 +16,14 @@ SPEC-AMBIGUITY choices (each is also commented where it is made):
 - a line's proration flag may also come from `parent.invoice_item_details.proration`; a line
   naming no subscription belongs to its invoice's subscription.
 - a line whose price cannot be found is neither licensed nor metered.
+- invoice_not_posted: "total ≠ 0" uses the tolerance like every other ≠.
 - invoice_entity_mismatch is skipped when the customer has no readable `metadata.legal_entity`.
 - MANUAL journals are not checked for duplicate_posting; a duplicated document that is not in
   the sources takes the earliest period of its journals as its cycle; a credit note's cycle is
   the month of its `created`.
-- fee_mismatch needs the charge's balance transaction; the fee is compared in its currency.
+- fee_mismatch needs the charge's balance transaction; the fee is compared in its currency. A
+  payout's own transaction is its type-payout one (source = the payout, or its
+  `balance_transaction`).
 - invoice_paid_without_payment of a paid invoice without `paid_at`: the invoice's own cycle.
 - only proration lines on finalized invoices make a period "coverage only".
 - a discount without `start` starts with the subscription; `repeating` without
@@ -106,8 +109,12 @@ def apply_precedence(ctx: Context, raw: list[Finding]) -> list[Finding]:
     }
     kept: dict[tuple[str, str, object], Finding] = {}
     for f in raw:
+        # SPEC-AMBIGUITY: "every other category of that document" is taken literally: any
+        # finding naming an unposted document, of any recon and any cycle, is dropped.
         if f.object_id in not_posted and f.category not in NOT_POSTED:
             continue
+        # SPEC-AMBIGUITY: duplicate_posting is per document and cycle, so it drops that
+        # document's posting checks of the same cycle (payout_settlement and entity stay).
         if f.object_id in duplicated and f.category in POSTING_CHECKS:
             continue
         if (f.object_id, f.period_start) in double_billed and f.category in BILLING_CHECKS:

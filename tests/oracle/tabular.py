@@ -162,6 +162,7 @@ def read_ledger(root: Path, s: Sources) -> None:
 
 def iter_csv(root: Path, rel: str, skipped: list[Skipped]) -> Iterator[tuple[int, Row]]:
     """(physical start line, row by header) of a UTF-8 CSV; the header is line 1."""
+    # SPEC-AMBIGUITY: a CSV row's "line" is the physical line it starts on, header = line 1.
     path = root / rel
     if not path.is_file():
         return

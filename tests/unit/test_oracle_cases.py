@@ -12,6 +12,7 @@ import pytest
 from tests.cases.builder import SourcesBuilder
 from tests.cases.catalog import CATALOG, CATEGORIES, Case, Expected
 from tests.cases.kit import one_off
+from tests.cases.stripe_shapes import Shape
 from tests.oracle.common import Finding
 from tests.oracle.read import read_sources
 from tests.oracle.reconcile import findings, findings_from
@@ -27,9 +28,9 @@ def _key(f: Finding | Expected) -> Key:
 
 
 @pytest.mark.parametrize(("case", "shape"), PARAMS)
-def test_oracle_matches_hand_derived_findings(case: Case, shape: str, tmp_path: Path) -> None:
+def test_oracle_matches_hand_derived_findings(case: Case, shape: Shape, tmp_path: Path) -> None:
     """The oracle finds exactly what the case's rules say, cycle by cycle."""
-    expected = case.build(tmp_path, shape)  # type: ignore[arg-type]
+    expected = case.build(tmp_path, shape)
     sources = read_sources(tmp_path)
     assert sources.skipped == []
     for cycle, wanted in expected.items():
@@ -88,6 +89,9 @@ def test_malformed_rows_are_skipped_and_reported(tmp_path: Path) -> None:
     b.line("usage/events.jsonl", {**event, "id": "e2", "data": {"value": 1}})  # line 2: no time
     b.line("usage/events.jsonl", {**event, "id": "e3", "time": "2026-10-05T00:00:00Z",
                                   "data": {"value": 2}})  # line 3: fine
+    b.line("usage/more.jsonl.gz", {**event, "id": "e4", "time": "2026-10-06T00:00:00Z",
+                                   "data": {"value": 3}})  # gzipped line 1: fine
+    b.raw_line("usage/more.jsonl.gz", '{"id": "e5", ')  # gzipped line 2
     b.raw_line("crm/accounts.csv", "crm_bad,Too,Few")  # CRM line 3
     b.fx("2026-10-30", "EUR", "1.08")  # fx line 2
     b.raw_line("reference/fx_rates.csv", "2026-10-31,EUR,abc")  # fx line 3
@@ -112,6 +116,7 @@ def test_malformed_rows_are_skipped_and_reported(tmp_path: Path) -> None:
         ("payments", "payments/charges.jsonl", 1, "wrong_type"),
         ("usage", "usage/events.jsonl", 1, "negative_value"),
         ("usage", "usage/events.jsonl", 2, "bad_time"),
+        ("usage", "usage/more.jsonl.gz", 2, "bad_json"),
         ("crm", "crm/accounts.csv", 3, "wrong_column_count"),
         ("reference", "reference/fx_rates.csv", 3, "bad_decimal"),
         ("erp", "erp/ledger.sqlite", 3, "bad_decimal"),
@@ -120,7 +125,7 @@ def test_malformed_rows_are_skipped_and_reported(tmp_path: Path) -> None:
     assert set(sources.customers) == {"cus_a"}
     assert set(sources.invoices) == {"in_ok"}
     assert set(sources.charges) == {"ch_ok"}
-    assert [e.id for e in sources.usage_events] == ["e3"]
+    assert [e.id for e in sources.usage_events] == ["e3", "e4"]
     assert len(sources.journal_lines) == 2
     assert len(sources.fx_rates) == 1
     assert [a.account_id for a in sources.crm_accounts] == ["crm_cus_a"]
