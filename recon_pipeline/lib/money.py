@@ -21,9 +21,16 @@ KNOWN_CURRENCIES: frozenset[str] = frozenset(
 )
 
 
+#: Currencies whose minor unit is a thousandth (ISO 4217).
+THREE_DECIMAL: frozenset[str] = frozenset("bhd jod kwd omr tnd".split())
+
+
 def exponent(currency: str) -> int:
-    """Number of decimal places of the currency's minor unit (0 for JPY, 2 for USD)."""
-    return 0 if currency.lower() in ZERO_DECIMAL else 2
+    """Number of decimal places of the currency's minor unit (0 for JPY, 2 for USD, 3 for KWD)."""
+    cur = currency.lower()
+    if cur in ZERO_DECIMAL:
+        return 0
+    return 3 if cur in THREE_DECIMAL else 2
 
 
 def round_half_even(value: Decimal) -> int:
