@@ -410,7 +410,8 @@ class Simulation:
         total = Decimal(0)
         if end <= start:
             return total
-        for _ in range(rng.randint(20, 60)):
+        count = max(1, rng.randint(20, 60) * (end - start) // days(30))
+        for _ in range(count):
             value = _usage_value(rng, event)
             self.world.events.append(UsageEvent(
                 id=_uuid(rng), source=EVENT_SOURCES[event], type=event, subject=sub.customer,
