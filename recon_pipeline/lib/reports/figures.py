@@ -1,0 +1,148 @@
+"""The cycle's figures: summary.json, headline metadata, the largest findings as Markdown."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+from recon_pipeline.lib.money import exponent
+from recon_pipeline.lib.reports.schema import CATEGORIES, LEAKAGE_CATEGORIES, RECONS
+
+Row = dict[str, Any]
+_CENT = Decimal("0.01")
+
+
+def money_text(value: Decimal | None, currency: str | None = None,
+               places: int | None = None) -> str:
+    """Exact text of an amount: the currency's decimal places, more only if the value has them."""
+    if value is None:
+        return ""
+    if places is None:
+        places = exponent(currency) if currency else 2
+    quantum = Decimal(1).scaleb(-places)
+    return f"{value.quantize(quantum) if value == value.quantize(quantum) else value:f}"
+
+
+def largest_first(rows: list[Row]) -> list[Row]:
+    """Findings by leakage in the reporting currency, then by size of difference, then by id.
+
+    Differences are in each finding's own currency: without rates they order only roughly.
+    """
+    def key(r: Row) -> tuple[Decimal, Decimal, str]:
+        leak = r.get("leakage_amount_reporting") or Decimal(0)
+        return -leak, -abs(r.get("difference") or Decimal(0)), str(r.get("exception_id", ""))
+    return sorted(rows, key=key)
+
+
+def flagged_objects(rows: list[Row]) -> dict[str, int]:
+    """Recon -> number of distinct objects (object_id, period_start) with a finding."""
+    flagged: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for r in rows:
+        flagged[r["recon"]].add((r["object_id"], str(r["period_start"])))
+    return {recon: len(flagged[recon]) for recon in RECONS}
+
+
+def match_rates(rows: list[Row], objects_checked: Mapping[str, int]) -> dict[str, float | None]:
+    """Recon -> fraction of its objects checked that have no finding (None if none checked)."""
+    flagged = flagged_objects(rows)
+    rates: dict[str, float | None] = {}
+    for recon in [*RECONS, *sorted(set(objects_checked) - set(RECONS))]:
+        checked = objects_checked.get(recon, 0)
+        if checked <= 0:
+            rates[recon] = None
+            continue
+        clean = max(0, checked - flagged.get(recon, 0))
+        rates[recon] = float((Decimal(clean) / Decimal(checked)).quantize(Decimal("0.000001")))
+    return rates
+
+
+def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
+              rows_read: Mapping[str, int], rows_quarantined: Mapping[str, int],
+              objects_checked: Mapping[str, int], provisional: bool,
+              generated_at: datetime) -> dict[str, Any]:
+    """summary.json: the keys of interfaces.md and a few more; money as decimal strings."""
+    rows = mismatches.to_pylist()
+    by_category = Counter(r["category"] for r in rows)
+    leak_cat: dict[str, Decimal] = {c: Decimal(0) for c in sorted(LEAKAGE_CATEGORIES)}
+    leak_entity: dict[str, Decimal] = defaultdict(Decimal)
+    amounts: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for r in rows:
+        if r["leakage_amount_reporting"] is not None:
+            leak_cat[r["category"]] += r["leakage_amount_reporting"]
+            leak_entity[r["legal_entity"] or "unknown"] += r["leakage_amount_reporting"]
+        if r["difference"] is not None and r["currency"]:
+            amounts[r["category"]][r["currency"].upper()] += abs(r["difference"])
+    total = sum(leak_cat.values(), Decimal(0))
+    return {
+        "cycle": cycle,
+        "reporting_currency": reporting_currency.upper(),
+        "provisional": provisional,
+        "generated_at": generated_at.isoformat(),
+        "findings_total": len(rows),
+        "findings_by_category": {c: by_category.get(c, 0) for cs in CATEGORIES.values()
+                                 for c in cs},
+        "findings_by_recon": {r: sum(by_category.get(c, 0) for c in cs)
+                              for r, cs in CATEGORIES.items()},
+        "findings_by_severity": dict(sorted(Counter(r["severity"] for r in rows).items())),
+        "findings_by_status": {s: sum(r["status"] == s for r in rows)
+                               for s in ("new", "recurring")},
+        "new_by_category": dict(sorted(Counter(r["category"] for r in rows
+                                               if r["status"] == "new").items())),
+        "leakage_total_reporting": money_text(total, places=2),
+        "leakage_by_category": {c: money_text(v, places=2) for c, v in leak_cat.items()},
+        "leakage_by_legal_entity": {e: money_text(v, places=2)
+                                    for e, v in sorted(leak_entity.items())},
+        "abs_difference_by_category": {
+            c: {cur: money_text(v, cur) for cur, v in sorted(amounts[c].items())}
+            for c in sorted(amounts)},
+        "match_rate": match_rates(rows, objects_checked),
+        "objects_checked": dict(sorted(objects_checked.items())),
+        "objects_with_findings": flagged_objects(rows),
+        "rows_read": dict(sorted(rows_read.items())),
+        "rows_quarantined": {s: rows_quarantined.get(s, 0)
+                             for s in sorted(set(rows_read) | set(rows_quarantined))},
+    }
+
+
+def headline_figures(summary: Mapping[str, Any]) -> dict[str, int | float | str]:
+    """A few figures for Dagster asset metadata, from a summary (see ``summarize``)."""
+    rates = [v for v in summary["match_rate"].values() if v is not None]
+    return {
+        "cycle": summary["cycle"],
+        "findings": summary["findings_total"],
+        "errors": summary["findings_by_severity"].get("error", 0),
+        "new": summary["findings_by_status"]["new"],
+        "recurring": summary["findings_by_status"]["recurring"],
+        "leakage_total_reporting": (f"{summary['leakage_total_reporting']} "
+                                    f"{summary['reporting_currency']}"),
+        "lowest_match_rate": min(rates) if rates else 1.0,
+        "rows_quarantined": sum(summary["rows_quarantined"].values()),
+        "provisional": str(summary["provisional"]).lower(),
+    }
+
+
+def _cell(value: object) -> str:
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_preview(findings: pa.Table, n: int = 10) -> str:
+    """The ``n`` largest findings as a Markdown table (for Dagster's Markdown metadata)."""
+    rows = largest_first(findings.to_pylist())
+    if not rows:
+        return "_No findings._"
+    head = ["exception_id", "category", "object_id", "currency", "difference",
+            "leakage (reporting)", "detail"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 4 + "---:|---:|---|"]
+    for r in rows[:n]:
+        lines.append("| " + " | ".join(_cell(v) for v in [
+            r.get("exception_id", ""), r["category"], r["object_id"],
+            (r["currency"] or "").upper(), money_text(r["difference"], r["currency"]),
+            money_text(r["leakage_amount_reporting"], places=2), r["detail"]]) + " |")
+    if len(rows) > n:
+        lines.append(f"\n_{len(rows) - n} more of {len(rows)} findings._")
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Write a cycle's reports and update the exception ledger: the one entry point."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from recon_pipeline.lib.cycles import parse_cycle
+from recon_pipeline.lib.reports.atomic import atomic_path, locked, write_bytes, write_parquet
+from recon_pipeline.lib.reports.figures import summarize
+from recon_pipeline.lib.reports.html import render_html
+from recon_pipeline.lib.reports.ledger import apply_run, ledger_dir, read_ledger
+from recon_pipeline.lib.reports.schema import conform_findings
+from recon_pipeline.lib.reports.tables import build_mismatches, conform_quarantine, mismatches_csv
+from recon_pipeline.lib.reports.trend import cycle_trend
+from recon_pipeline.lib.reports.xlsx import write_xlsx
+
+REPORT_FILES = ("mismatches.parquet", "mismatches.csv", "report.xlsx", "report.html",
+                "summary.json", "quarantine.parquet")
+
+
+@dataclass(frozen=True)
+class CycleInputs:
+    """What the reconciliations of one cycle hand to the reports.
+
+    ``findings``: FINDINGS_SCHEMA rows, all of ``cycle``. ``rows_read``: source -> rows read.
+    ``objects_checked``: recon -> objects it checked (the match rates' denominators).
+    ``quarantine``: QUARANTINE_SCHEMA rows; ``rows_quarantined`` defaults to their count per
+    source.
+    """
+
+    cycle: str
+    findings: pa.Table
+    rows_read: Mapping[str, int]
+    objects_checked: Mapping[str, int]
+    quarantine: pa.Table | None = None
+    rows_quarantined: Mapping[str, int] | None = None
+    reporting_currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where the reports went, the mismatches as written and the summary.json content."""
+
+    folder: Path
+    mismatches: pa.Table
+    summary: dict[str, Any]
+    exceptions: pa.Table | None = None  # None for a provisional run
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def report_folder(out: Path, cycle: str, provisional: bool = False) -> Path:
+    """``OUT/reports/<cycle>`` (``.../provisional`` for an intra-cycle run)."""
+    folder = Path(out) / "reports" / cycle
+    return folder / "provisional" if provisional else folder
+
+
+def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
+                  provisional: bool = False) -> ReportResult:
+    """Write the cycle's six report files and, unless ``provisional``, update the ledger.
+
+    A final run makes its findings the cycle's latest in the ledger, rewrites
+    ``OUT/exceptions.parquet`` and writes ``OUT/reports/<cycle>/`` (removing an earlier
+    provisional preview). A provisional run reads the ledger only (for new / recurring and the
+    charts) and writes ``OUT/reports/<cycle>/provisional/``. ``now`` (timezone-aware) stamps
+    the run. Every file is replaced atomically; the same inputs give the same ids and rows.
+    """
+    parse_cycle(inputs.cycle)
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    findings = conform_findings(inputs.findings)
+    wrong = set(findings.column("cycle").to_pylist()) - {inputs.cycle}
+    if wrong:
+        raise ValueError(f"findings of cycles {sorted(wrong)} handed in for {inputs.cycle}")
+    quarantine = conform_quarantine(inputs.quarantine)
+    quarantined = inputs.rows_quarantined
+    if quarantined is None:
+        quarantined = Counter(quarantine.column("source").to_pylist())
+    with locked(ledger_dir(out) / ".lock"):
+        state = read_ledger(out)
+        mismatches = build_mismatches(findings, state.seen_before(inputs.cycle))
+        exceptions = None
+        if not provisional:
+            state, exceptions = apply_run(out, state, inputs.cycle, mismatches, now)
+        summary = summarize(
+            mismatches, cycle=inputs.cycle, reporting_currency=inputs.reporting_currency,
+            rows_read=inputs.rows_read, rows_quarantined=quarantined,
+            objects_checked=inputs.objects_checked, provisional=provisional,
+            generated_at=now)
+        trend = cycle_trend(state, inputs.cycle, mismatches, provisional=provisional)
+        folder = report_folder(out, inputs.cycle, provisional)
+        files = {name: folder / name for name in REPORT_FILES}
+        write_parquet(files["mismatches.parquet"], mismatches)
+        write_bytes(files["mismatches.csv"], mismatches_csv(mismatches))
+        with atomic_path(files["report.xlsx"]) as tmp:
+            write_xlsx(tmp, summary, mismatches, quarantine, now)
+        write_bytes(files["report.html"],
+                    render_html(summary, mismatches, trend).encode("utf-8"))
+        write_parquet(files["quarantine.parquet"], quarantine)
+        write_bytes(files["summary.json"],
+                    (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        if not provisional:
+            shutil.rmtree(report_folder(out, inputs.cycle, True), ignore_errors=True)
+    return ReportResult(folder, mismatches, summary, exceptions, files)
