@@ -1,0 +1,166 @@
+"""write_reports on a generated truth: the contract, exact money, the workbook, the page."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from openpyxl import load_workbook
+
+from recon_pipeline.lib.reports import (
+    MISMATCHES_SCHEMA,
+    REPORT_FILES,
+    headline_figures,
+    markdown_preview,
+    write_reports,
+)
+from recon_pipeline.lib.reports.schema import RECONS
+from tests.unit.reports.kit import KWD_OBJECT, cycle_inputs, truth_rows
+
+NOW = datetime(2026, 9, 4, 6, 0, tzinfo=UTC)
+CYCLE = "2026-08"
+
+
+@pytest.fixture(scope="module")
+def out(sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """OUT with the reports of 2026-08."""
+    folder = tmp_path_factory.mktemp("out")
+    write_reports(folder, cycle_inputs(sources, CYCLE), now=NOW)
+    return folder
+
+
+def test_outputs_keep_the_contract(out: Path, shared_dir: Path) -> None:
+    checker = shared_dir / "tools" / "check_outputs.py"
+    if not checker.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{checker} is missing")
+        pytest.skip(f"{checker} is missing")
+    done = subprocess.run([sys.executable, str(checker), str(out), CYCLE],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "contract: kept" in done.stdout
+    assert sorted(p.name for p in (out / "reports" / CYCLE).iterdir()) == sorted(REPORT_FILES)
+
+
+def test_money_is_exact_in_parquet_and_csv(out: Path, sources: Path) -> None:
+    table = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet")
+    assert table.schema.equals(MISMATCHES_SCHEMA)
+    by_key = {(r["category"], r["object_id"]): r for r in table.to_pylist()}
+    with open(out / "reports" / CYCLE / "mismatches.csv", newline="", encoding="utf-8") as f:
+        csv_rows = {(r["category"], r["object_id"]): r for r in csv.DictReader(f)}
+    truth = [r for r in truth_rows(sources) if r["cycle"] == CYCLE]
+    leaking = [r for r in truth if r["leakage_amount"]]
+    assert leaking and any(r["currency"] == "jpy" for r in leaking)
+    for t in leaking:
+        key = (t["category"], t["object_id"])
+        assert by_key[key]["leakage_amount"] == Decimal(t["leakage_amount"])
+        assert by_key[key]["leakage_amount_reporting"] == Decimal(t["leakage_amount_reporting"])
+        assert csv_rows[key]["leakage_amount"] == t["leakage_amount"]  # "672" JPY, "294.00" USD
+        assert csv_rows[key]["leakage_amount_reporting"] == t["leakage_amount_reporting"]
+    kwd = by_key[("invoice_amount_mismatch", KWD_OBJECT)]
+    assert kwd["difference"] == Decimal("0.001")
+    kwd_csv = csv_rows[("invoice_amount_mismatch", KWD_OBJECT)]
+    assert (kwd_csv["expected_amount"], kwd_csv["difference"]) == ("1234.567", "0.001")
+    assert len(csv_rows) == table.num_rows == len(truth) + 1
+
+
+def test_summary_json(out: Path, sources: Path) -> None:
+    summary = json.loads((out / "reports" / CYCLE / "summary.json").read_text("utf-8"))
+    truth = [r for r in truth_rows(sources) if r["cycle"] == CYCLE]
+    assert summary["cycle"] == CYCLE and summary["reporting_currency"] == "USD"
+    expected = Counter(r["category"] for r in truth) + Counter(["invoice_amount_mismatch"])
+    assert {c: n for c, n in summary["findings_by_category"].items() if n} == dict(expected)
+    total = sum((Decimal(r["leakage_amount_reporting"]) for r in truth
+                 if r["leakage_amount_reporting"]), Decimal(0))
+    assert summary["leakage_total_reporting"] == f"{total:.2f}"
+    assert set(summary["match_rate"]) == set(RECONS)
+    assert all(0 <= v <= 1 for v in summary["match_rate"].values())
+    with open(sources / "_truth" / "malformed.csv", newline="", encoding="utf-8") as f:
+        bad = Counter(r["source"] for r in csv.DictReader(f))
+    assert {s: n for s, n in summary["rows_quarantined"].items() if n} == dict(bad)
+    assert summary["provisional"] is False
+    figures = headline_figures(summary)
+    assert figures["findings"] == len(truth) + 1
+    assert figures["leakage_total_reporting"] == f"{total:.2f} USD"
+
+
+def test_workbook(out: Path) -> None:
+    wb = load_workbook(out / "reports" / CYCLE / "report.xlsx")
+    assert wb.sheetnames == ["Summary", *RECONS, "quarantine"]
+    assert wb["Summary"].freeze_panes == "A4"
+    mismatches = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet").to_pylist()
+    for recon in RECONS:
+        ws = wb[recon]
+        rows = [r for r in mismatches if r["recon"] == recon]
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:P")
+        assert ws.max_row == max(1, len(rows) + 1)
+        assert ws.column_dimensions["A"].width >= 14
+        header = [c.value for c in ws[1]]
+        for line in ws.iter_rows(min_row=2, values_only=False):
+            cells = dict(zip(header, line, strict=True))
+            currency = cells["Currency"].value.upper()
+            assert isinstance(cells["Difference"].value, int | float)
+            assert f'"{currency}"' in cells["Difference"].number_format
+            assert cells["Exception id"].data_type == "s"
+            if cells["Leakage (USD)"].value is not None:
+                assert '"USD"' in cells["Leakage (USD)"].number_format
+            if cells["Period start"].value is not None:
+                assert cells["Period start"].is_date
+            if currency == "JPY":
+                assert cells["Expected amount"].number_format.startswith('#,##0 "JPY"')
+            if currency == "KWD":
+                assert cells["Difference"].number_format.startswith('#,##0.000 "KWD"')
+                assert cells["Difference"].value == pytest.approx(0.001)
+    summary = wb["Summary"]
+    labels = {row[1]: row for row in summary.iter_rows(min_row=5, max_col=6, values_only=True)}
+    assert labels["Unbilled subscription"][5] == pytest.approx(294.0)
+    assert wb["quarantine"].max_row > 1
+
+
+def test_text_is_never_a_formula(sources: Path, tmp_path: Path) -> None:
+    inputs = cycle_inputs(sources, CYCLE)
+    detail = inputs.findings.column("detail").to_pylist()
+    detail[0] = '=HYPERLINK("x","click")'
+    findings = inputs.findings.set_column(
+        inputs.findings.schema.get_field_index("detail"), "detail", pa.array(detail))
+    result = write_reports(tmp_path, replace(inputs, findings=findings), now=NOW)
+    first = result.mismatches.filter(pc.equal(result.mismatches["detail"], detail[0]))
+    ws = load_workbook(tmp_path / "reports" / CYCLE / "report.xlsx")[first["recon"][0].as_py()]
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == detail[0])
+    assert cell.data_type == "s"
+
+
+def test_page_is_self_contained(out: Path) -> None:
+    page = (out / "reports" / CYCLE / "report.html").read_text("utf-8")
+    assert not re.search(r"(?i)(src|href)\s*=|url\(|@import|https?:|<script|<link|<iframe", page)
+    for title in ["Leakage by category", "Leakage by legal entity", "Match rate by recon",
+                  "Leakage by cycle", "Open findings by cycle", "Findings by category"]:
+        assert f"{title}<" in page
+    assert page.count("<svg") == 5
+    assert KWD_OBJECT in page
+
+
+def test_markdown_preview_lists_the_largest_first(out: Path) -> None:
+    table = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet")
+    text = markdown_preview(table, 3)
+    lines = text.splitlines()
+    assert lines[0].startswith("| exception_id |") and len(lines) == 2 + 3 + 2
+    assert "unbilled_subscription" in lines[2] and "294.00" in lines[2]
+    assert f"{table.num_rows - 3} more" in lines[-1]
+    assert markdown_preview(table.slice(0, 0)) == "_No findings._"
+    raw = markdown_preview(table.drop_columns(["exception_id", "status"]), 1)
+    assert "294.00" in raw.splitlines()[2]
