@@ -121,8 +121,11 @@ QUARANTINE = pa.schema([
 ])
 
 #: Rows read / loaded / quarantined per file, for asset metadata and summary.json.
+#: ``rows_read = rows_loaded + rows_quarantined + rows_redelivered``; ``rows_redelivered``
+#: (added, only usage events have any) counts valid lines repeating an earlier (source, id),
+#: read but not loaded again.
 FILE_COUNTS = pa.schema([
     pa.field("source", STR), pa.field("file", STR), pa.field("table", STR),
     pa.field("rows_read", pa.int64()), pa.field("rows_loaded", pa.int64()),
-    pa.field("rows_quarantined", pa.int64()),
+    pa.field("rows_quarantined", pa.int64()), pa.field("rows_redelivered", pa.int64()),
 ])
