@@ -1,0 +1,75 @@
+"""Public entry points: extract a whole sources directory, or one source object of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy.engine import URL
+
+from recon_pipeline.lib.extract import sqlkit
+from recon_pipeline.lib.extract.errors import SourceError
+from recon_pipeline.lib.extract.lines import CHUNK_BYTES
+from recon_pipeline.lib.extract.objects import OBJECTS, Options, clean_temp, run_object
+from recon_pipeline.lib.extract.report import ExtractReport, ObjectReport, combine
+
+SYSTEMS = ("billing", "payments", "erp", "usage", "crm", "reference")
+
+
+def check_sources(sources: Path) -> None:
+    """Raise :class:`SourceError` unless ``sources`` is a sources directory (sources.md)."""
+    if not sources.exists():
+        raise SourceError(f"sources directory {sources} does not exist: pass --sources DIR; "
+                          "`recon generate --out DIR` writes one")
+    if not sources.is_dir():
+        raise SourceError(f"sources directory {sources} is not a directory: pass --sources DIR")
+    if not any((sources / system).is_dir() for system in SYSTEMS):
+        raise SourceError(f"{sources} is not a sources directory: it has none of the folders "
+                          f"{', '.join(s + '/' for s in SYSTEMS)} (see sources.md)")
+
+
+def extract_object(sources: Path, name: str, out_dir: Path, *,
+                   erp_url: str | URL | None = None, chunk_bytes: int = CHUNK_BYTES,
+                   workers: int = 2, memory_limit: str = "2GB") -> ObjectReport:
+    """Extract one source object (e.g. ``"billing/invoices"``, see ``OBJECTS``).
+
+    Writes ``<out_dir>/<source>/<table>.parquet`` for each of its tables (invoices also
+    writes ``invoice_lines``, subscriptions ``subscription_items`` and
+    ``subscription_discounts``), and its quarantine rows and file counts under
+    ``<out_dir>/_parts/``; :func:`combine_parts` gathers those.
+
+    Raises:
+        SourceError: the sources directory, a required file or the ERP cannot be read.
+    """
+    check_sources(sources)
+    if name not in OBJECTS:
+        raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
+    temp = out_dir / "_tmp"
+    con = sqlkit.connect(temp, memory_limit)
+    try:
+        return run_object(con, name, sources, out_dir, erp_url, Options(chunk_bytes, workers))
+    finally:
+        con.close()
+        clean_temp(temp)
+
+
+def extract_sources(sources: Path, erp_url: str | URL | None, out_dir: Path, *,
+                    objects: Iterable[str] = OBJECTS, chunk_bytes: int = CHUNK_BYTES,
+                    workers: int = 2, memory_limit: str = "2GB") -> ExtractReport:
+    """Extract every source object of ``sources`` (the ERP from ``erp_url``, by default
+    ``SOURCES/erp/ledger.sqlite``) into ``out_dir``, then write ``quarantine.parquet`` and
+    ``file_counts.parquet`` there.
+
+    Raises:
+        SourceError: the sources directory, a required file or the ERP cannot be read.
+    """
+    reports = [extract_object(sources, name, out_dir, erp_url=erp_url,
+                              chunk_bytes=chunk_bytes, workers=workers,
+                              memory_limit=memory_limit) for name in objects]
+    combine_parts(out_dir)
+    return ExtractReport(out_dir, reports)
+
+
+def combine_parts(out_dir: Path) -> tuple[Path, Path]:
+    """Gather the objects' parts into ``quarantine.parquet`` and ``file_counts.parquet``."""
+    return combine(out_dir)

@@ -1,0 +1,171 @@
+"""erp/: the general ledger and customer master from any SQLAlchemy URL, in Arrow batches.
+
+SQLite (the default ``erp/ledger.sqlite``) and PostgreSQL are read with their ADBC drivers,
+which stream Arrow record batches; any other database through SQLAlchemy with
+``yield_per``. Every column is selected as text (``CAST(x AS TEXT)``, NULL as ``''``), so
+SQLite's TEXT amounts (``'1234.50'``) and PostgreSQL's NUMERIC(18,2) arrive alike and are
+typed exactly by the same SQL. Rows come in key order; a row's ``_line`` is its 1-based
+ordinal in that order and its ``_file`` is ``erp/<table>``, whatever the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy.engine import URL, make_url
+
+from recon_pipeline.lib.extract.errors import SourceError
+from recon_pipeline.lib.extract.tabular import Col, TextSpec
+
+BATCH_ROWS = 250_000
+_HINT = "check --erp-url / RECON_ERP_URL and RECON_ERP_PASSWORD"
+
+GL_ACCOUNTS = TextSpec("erp", "gl_accounts", (
+    Col("account_code", "str", "account_code", True), Col("name", "str", "name"),
+    Col("role", "str", "role")))
+ERP_CUSTOMERS = TextSpec("erp", "erp_customers", (
+    Col("customer_code", "str", "customer_code", True), Col("name", "str", "name"),
+    Col("entity_code", "str", "entity_code"), Col("currency", "cur", "currency"),
+    Col("country", "str", "country"), Col("tax_id", "str", "tax_id"),
+    Col("external_ref", "str", "external_ref")))
+GL_JOURNAL_LINES = TextSpec("erp", "gl_journal_lines", (
+    Col("entity_code", "str", "entity_code"), Col("journal_id", "str", "journal_id", True),
+    Col("line_no", "int", "line_no", True), Col("posting_date", "date", "posting_date"),
+    Col("period", "period", "period", True), Col("account_code", "str", "account_code", True),
+    Col("debit", "money", "debit", True), Col("credit", "money", "credit", True),
+    Col("currency", "cur", "currency", True),
+    Col("document_type", "str", "document_type", True),
+    Col("document_ref", "str", "document_ref"), Col("customer_code", "str", "customer_code"),
+    Col("reversal_of", "str", "reversal_of")))
+SPECS = (GL_ACCOUNTS, ERP_CUSTOMERS, GL_JOURNAL_LINES)
+KEYS = {"gl_accounts": ("account_code",), "erp_customers": ("customer_code",),
+        "gl_journal_lines": ("journal_id", "line_no")}
+
+
+def record_sql(spec: TextSpec) -> str:
+    """SQL of a row's text for quarantine: its columns as a JSON object."""
+    pairs = ", ".join(f"'{c}', \"{c}\"" for c in spec.columns)
+    return f"CAST(json_object({pairs}) AS VARCHAR)"
+
+
+def default_url(sources: Path) -> str:
+    """The default ERP: ``SOURCES/erp/ledger.sqlite``."""
+    return f"sqlite:///{(sources / 'erp' / 'ledger.sqlite').absolute()}"
+
+
+def display(url: URL) -> str:
+    """The URL with its password masked, for messages."""
+    return url.render_as_string(hide_password=True)
+
+
+@contextmanager
+def connect(url: str | URL) -> Iterator[Any]:
+    """A DB-API connection to the ERP (ADBC for SQLite and PostgreSQL, else SQLAlchemy).
+
+    Raises:
+        SourceError: the URL is malformed, the SQLite file is missing or the server does not
+            answer.
+    """
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "sqlite":
+            import adbc_driver_sqlite.dbapi as sqlite
+
+            database = parsed.database or ""
+            if not database or not Path(database).is_file():
+                raise SourceError(f"no ERP database at {database or '(none)'}: put "
+                                  f"ledger.sqlite there, or {_HINT}")
+            conn: Any = sqlite.connect(f"{Path(database).resolve().as_uri()}?mode=ro")
+        elif backend == "postgresql":
+            import adbc_driver_postgresql.dbapi as postgresql
+
+            libpq = parsed.set(drivername="postgresql")
+            conn = postgresql.connect(libpq.render_as_string(hide_password=False))
+        else:
+            from sqlalchemy import create_engine
+
+            conn = create_engine(parsed).connect()
+    except SourceError:
+        raise
+    except Exception as exc:  # drivers raise their own types; each means "cannot connect"
+        raise SourceError(f"cannot reach the ERP at {display(parsed)} ({_first_line(exc)}); "
+                          f"{_HINT}") from None
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATCH_ROWS
+               ) -> Iterator[pa.Table]:
+    """Batches of an ERP table as text columns plus ``_line``, in key order.
+
+    Raises:
+        SourceError: the table is missing or cannot be read.
+    """
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    collate = ' COLLATE "C"' if backend == "postgresql" else ""
+    columns = spec.columns
+    keys = KEYS[spec.table]
+    rest = [c for c in columns if c not in keys]
+    order = ", ".join([*(f"{k}{collate}" if k != "line_no" else k for k in keys),
+                       *(f"CAST({c} AS TEXT){collate}" for c in rest)])
+    # COALESCE: ADBC's SQLite driver types a column by its first rows; an all-NULL start
+    # would make it an integer column. An empty cell reads as absent anyway.
+    select = ", ".join(f"COALESCE(CAST({c} AS TEXT), '') AS {c}" for c in columns)
+    query = f"SELECT {select} FROM {spec.table} ORDER BY {order}"
+    line = 0
+    try:
+        for batch in _batches(conn, backend, query, columns, batch_rows):
+            table = pa.table({c: batch.column(c).cast(pa.string()) for c in columns})
+            ones = pa.nulls(table.num_rows, pa.int64()).fill_null(1)
+            lines = pc.add(pc.cumulative_sum(ones), line)
+            line += table.num_rows
+            yield table.append_column("_line", lines)
+    except SourceError:
+        raise
+    except Exception as exc:  # a missing table or column, a dropped connection
+        raise SourceError(f"cannot read table {spec.table} of the ERP at {display(parsed)} "
+                          f"({_first_line(exc)}); {_HINT}") from None
+
+
+def _batches(conn: Any, backend: str, query: str, columns: list[str], batch_rows: int
+             ) -> Iterator[pa.RecordBatch]:
+    if backend in ("sqlite", "postgresql"):
+        cursor = conn.cursor()
+        try:
+            cursor.execute(query)
+            yield from cursor.fetch_record_batch()
+        finally:
+            cursor.close()
+        return
+    from sqlalchemy import text
+
+    result = conn.execution_options(yield_per=batch_rows).execute(text(query))
+    for rows in result.partitions():
+        cells = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
+        yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cells],
+                                         names=columns)
+
+
+def _parse(url: str | URL) -> URL:
+    if isinstance(url, URL):
+        return url
+    try:
+        return make_url(url)
+    except Exception:
+        raise SourceError("the ERP URL is not a SQLAlchemy URL: write it like "
+                          "postgresql+psycopg://user@host:5432/db or "
+                          "sqlite:////abs/path/ledger.sqlite") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

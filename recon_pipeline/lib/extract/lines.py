@@ -1,0 +1,124 @@
+"""Files as chunks of lines: Arrow arrays of line text with their 1-based line numbers.
+
+A chunk is split and checked for UTF-8 by Arrow kernels, so no Python code runs per line on
+the hot path. Gzip-compressed files (``.gz``) are decompressed as a stream; memory holds one
+chunk (``chunk_bytes``) at a time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from recon_pipeline.lib.extract.errors import SourceError
+
+#: Bytes read per chunk; a line longer than this is read whole, in one larger chunk.
+CHUNK_BYTES = 32 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class LineChunk:
+    """Consecutive lines of a file.
+
+    ``text`` is null where the line is not valid UTF-8; ``bad_utf8`` holds those lines'
+    numbers and lossy text. Empty lines are kept (callers skip blank lines).
+    """
+
+    line_no: pa.Int64Array
+    text: pa.LargeStringArray
+    bad_utf8: list[tuple[int, str]]
+
+    def table(self) -> pa.Table:
+        """The chunk as a two-column Arrow table (``line_no``, ``line``)."""
+        return pa.table({"line_no": self.line_no, "line": self.text})
+
+
+def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineChunk]:
+    """Yield the lines of ``path`` (plain or ``.gz``) in order, a chunk at a time.
+
+    Raises:
+        SourceError: the file cannot be opened or its gzip stream is corrupt.
+    """
+    try:
+        with _open(path) as handle:
+            yield from _chunks(handle, chunk_bytes)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceError(
+            f"cannot read {path}: {exc}; re-export the file or remove it from the sources"
+        ) from None
+
+
+def _open(path: Path) -> BinaryIO:
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _chunks(handle: BinaryIO, chunk_bytes: int) -> Iterator[LineChunk]:
+    carry = b""
+    first_line = 1
+    start = True
+    while True:
+        block = handle.read(chunk_bytes)
+        data = carry + block
+        if start:
+            data = data.removeprefix(_BOM)
+            start = False
+        if not block:
+            if data:
+                yield _split(data, first_line)
+            return
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+            continue
+        carry = data[cut + 1 :]
+        chunk = _split(data[:cut], first_line)
+        first_line += len(chunk.line_no)
+        yield chunk
+
+
+def _split(data: bytes, first_line: int) -> LineChunk:
+    """Split ``data`` (no trailing newline) into lines numbered from ``first_line``."""
+    pieces = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+    lines = pc.if_else(pc.ends_with(pieces, b"\r"), pc.binary_slice(pieces, 0, -1), pieces)
+    count = len(lines)
+    ones = pa.nulls(count, pa.int64()).fill_null(1)
+    numbers = pc.add(pc.cumulative_sum(ones), first_line - 1)
+    text, bad = _utf8(lines)
+    if not bad:
+        return LineChunk(numbers, text, [])
+    bad_rows = [(first_line + i, lines[i].as_py().decode("utf-8", "replace")) for i in bad]
+    mask = pc.is_in(numbers, value_set=pa.array([n for n, _ in bad_rows], pa.int64()))
+    cleaned = _utf8(pc.if_else(mask, pa.scalar(b"", pa.large_binary()), lines))[0]
+    text = pc.if_else(mask, pa.scalar(None, pa.large_string()), cleaned)
+    return LineChunk(numbers, text, bad_rows)
+
+
+def _utf8(lines: pa.Array) -> tuple[pa.LargeStringArray, list[int]]:
+    """Lines as text, and the indices of those that are not valid UTF-8 (found by bisection)."""
+    try:
+        return lines.cast(pa.large_string()), []
+    except pa.ArrowInvalid:
+        pass
+    bad: list[int] = []
+    stack = [(0, len(lines))]
+    while stack:
+        lo, hi = stack.pop()
+        try:
+            lines.slice(lo, hi - lo).cast(pa.large_string())
+        except pa.ArrowInvalid:
+            if hi - lo == 1:
+                bad.append(lo)
+            else:
+                mid = (lo + hi) // 2
+                stack += [(mid, hi), (lo, mid)]
+    return pa.nulls(len(lines), pa.large_string()), sorted(bad)

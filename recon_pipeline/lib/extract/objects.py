@@ -1,0 +1,196 @@
+"""Extraction of one source object (one export file kind or ERP table) into its tables."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from sqlalchemy.engine import URL
+
+from recon_pipeline.lib.extract import billing, erp, payments, usage
+from recon_pipeline.lib.extract.errors import SourceError
+from recon_pipeline.lib.extract.jsonl import JsonReader, read_file
+from recon_pipeline.lib.extract.lines import CHUNK_BYTES
+from recon_pipeline.lib.extract.report import FileCount, ObjectReport, part_paths, write_counts
+from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
+from recon_pipeline.lib.extract.sink import ParquetSink
+from recon_pipeline.lib.extract.spec import Spec
+from recon_pipeline.lib.extract.tabular import (
+    Col,
+    TextSpec,
+    check_batch,
+    csv_quarantine,
+    iter_csv,
+)
+
+CSV_FILES = {
+    "crm/accounts": (TextSpec("crm", "accounts", (
+        Col("account_id", "str", "account_id", True), Col("name", "str", "name"),
+        Col("country", "str", "country"), Col("currency", "cur", "currency"),
+        Col("legal_entity", "str", "legal_entity"),
+        Col("billing_customer_id", "str", "billing_customer_id"),
+        Col("erp_customer_code", "str", "erp_customer_code"), Col("tax_id", "str", "tax_id"),
+        Col("status", "str", "status"))), "crm/accounts.csv"),
+    "reference/legal_entities": (TextSpec("reference", "legal_entities", (
+        Col("entity_code", "str", "entity_code", True), Col("name", "str", "name"),
+        Col("functional_currency", "cur", "functional_currency"),
+        Col("country", "str", "country"))), "reference/legal_entities.csv"),
+    "reference/fx_rates": (TextSpec("reference", "fx_rates", (
+        Col("rate_date", "date", "date", True), Col("currency", "cur", "currency", True),
+        Col("rate_to_reporting", "dec", "rate_to_reporting", True))), "reference/fx_rates.csv"),
+}
+JSON_SPECS: dict[str, Spec] = {f"{s.source}/{s.table}": s
+                               for s in (*billing.SPECS, *payments.SPECS)}
+ERP_SPECS = {f"erp/{s.table}": s for s in erp.SPECS}
+#: Every source object, in extraction order.
+OBJECTS = (*JSON_SPECS, "usage/events", *ERP_SPECS, *CSV_FILES)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How hard to work: bytes per chunk, chunks in flight, DuckDB memory."""
+
+    chunk_bytes: int = CHUNK_BYTES
+    workers: int = 2
+
+
+def json_files(sources: Path, spec: Spec) -> list[tuple[Path, str]]:
+    """The files of a Stripe export: ``<stem>.jsonl`` and/or ``<stem>.jsonl.gz``."""
+    found = [(sources / f"{stem}{ext}", f"{stem}{ext}") for stem in spec.stems
+             for ext in (".jsonl", ".jsonl.gz") if (sources / f"{stem}{ext}").is_file()]
+    if not found and not spec.optional:
+        stem = spec.stems[0]
+        raise SourceError(f"{sources / stem}.jsonl (or .jsonl.gz) is missing: the "
+                          f"{spec.source} export must include it (see sources.md)")
+    return found
+
+
+def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Path, str]],
+                 out_dir: Path, options: Options, staged: bool = False) -> ObjectReport:
+    """Read JSON Lines ``files`` with the spec ``name``; write its tables and parts."""
+    spec = JSON_SPECS.get(name, usage.EVENTS)
+    report = ObjectReport(name, spec.table)
+    reader = JsonReader(spec)
+    quarantine_path, counts_path = part_paths(out_dir, name)
+    with ExitStack() as stack:
+        sinks = {t: stack.enter_context(ParquetSink(_target(out_dir, spec.source, t, staged),
+                                                    SCHEMAS[(spec.source, t)]))
+                 for t in spec.tables}
+        bad = stack.enter_context(ParquetSink(quarantine_path, QUARANTINE))
+        for path, rel in files:
+            loaded = dict.fromkeys(spec.tables, 0)
+            read = quarantined = 0
+            for res in read_file(reader, con, path, rel, options.chunk_bytes, options.workers):
+                for table, rows in res.tables.items():
+                    sinks[table].write(rows)
+                    loaded[table] += rows.num_rows
+                bad.write(res.quarantine)
+                read += res.rows_read
+                quarantined += res.rows_quarantined
+            report.files.append(FileCount(spec.source, rel, spec.table, read,
+                                          loaded[spec.table], quarantined))
+            report.files += [FileCount(spec.source, rel, t, loaded[t], loaded[t], 0)
+                             for t in spec.tables[1:]]
+        report.tables = {t: s.rows for t, s in sinks.items()}
+    if not staged:
+        write_counts(counts_path, report.files)
+    return report
+
+
+def _target(out_dir: Path, source: str, table: str, staged: bool) -> Path:
+    name = f".{table}.staged.parquet" if staged else f"{table}.parquet"
+    return out_dir / source / name
+
+
+def extract_usage(con: duckdb.DuckDBPyConnection, sources: Path, out_dir: Path,
+                  options: Options) -> ObjectReport:
+    """Every usage file, redeliveries loaded once."""
+    report = extract_json(con, "usage/events", usage.usage_files(sources), out_dir, options,
+                          staged=True)
+    staged = _target(out_dir, "usage", "events", True)
+    try:
+        redelivered = usage.deduplicate(con, staged, out_dir / "usage" / "events.parquet",
+                                        SCHEMAS[("usage", "events")])
+    finally:
+        staged.unlink(missing_ok=True)
+    report.files = [FileCount(f.source, f.file, f.table, f.rows_read,
+                              f.rows_loaded - redelivered.get(f.file, 0), f.rows_quarantined,
+                              redelivered.get(f.file, 0)) for f in report.files]
+    report.tables = {"events": sum(f.rows_loaded for f in report.files)}
+    write_counts(part_paths(out_dir, "usage/events")[1], report.files)
+    return report
+
+
+def extract_csv(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir: Path
+                ) -> ObjectReport:
+    """A CSV file of crm/ or reference/."""
+    spec, rel = CSV_FILES[name]
+    path = sources / rel
+    if not path.is_file():
+        raise SourceError(f"{path} is missing: the {spec.source} export must include it "
+                          "(see sources.md)")
+    return _text_object(con, name, spec, rel, out_dir, (
+        (b.rows, csv_quarantine(spec.source, rel, b.bad)) for b in iter_csv(
+            path, rel, spec.columns)), "record")
+
+
+def extract_erp(con: duckdb.DuckDBPyConnection, name: str, url: str | URL, out_dir: Path
+                ) -> ObjectReport:
+    """One ERP table."""
+    spec = ERP_SPECS[name]
+    with erp.connect(url) as conn:
+        batches = ((b, None) for b in erp.read_table(conn, url, spec))
+        return _text_object(con, name, spec, f"erp/{spec.table}", out_dir, batches,
+                            erp.record_sql(spec))
+
+
+def _text_object(con: duckdb.DuckDBPyConnection, name: str, spec: TextSpec, rel: str,
+                 out_dir: Path, batches: object, record: str) -> ObjectReport:
+    report = ObjectReport(name, spec.table)
+    quarantine_path, counts_path = part_paths(out_dir, name)
+    read = quarantined = 0
+    with ParquetSink(out_dir / spec.source / f"{spec.table}.parquet",
+                     SCHEMAS[(spec.source, spec.table)]) as sink, \
+            ParquetSink(quarantine_path, QUARANTINE) as bad:
+        for rows, early in batches:  # type: ignore[attr-defined]
+            loaded, rejected = check_batch(con, spec, rows, rel, record)
+            sink.write(loaded)
+            bad.write(rejected)
+            extra = early.num_rows if early is not None else 0
+            if early is not None:
+                bad.write(early)
+            read += rows.num_rows + extra
+            quarantined += rejected.num_rows + extra
+        report.tables = {spec.table: sink.rows}
+    report.files = [FileCount(spec.source, rel, spec.table, read, report.tables[spec.table],
+                              quarantined)]
+    write_counts(counts_path, report.files)
+    return report
+
+
+def run_object(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir: Path,
+               erp_url: str | URL | None, options: Options) -> ObjectReport:
+    """Extract the object ``name`` (one of :data:`OBJECTS`)."""
+    started = time.perf_counter()
+    if name in JSON_SPECS:
+        files = json_files(sources, JSON_SPECS[name])
+        report = extract_json(con, name, files, out_dir, options)
+    elif name == "usage/events":
+        report = extract_usage(con, sources, out_dir, options)
+    elif name in ERP_SPECS:
+        report = extract_erp(con, name, erp_url or erp.default_url(sources), out_dir)
+    elif name in CSV_FILES:
+        report = extract_csv(con, name, sources, out_dir)
+    else:
+        raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def clean_temp(path: Path) -> None:
+    """Remove DuckDB's spill directory."""
+    shutil.rmtree(path, ignore_errors=True)

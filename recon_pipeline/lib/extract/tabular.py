@@ -1,0 +1,226 @@
+"""Tables of text cells (CSV files, ERP rows read as text) checked and typed with DuckDB SQL.
+
+CSV rows are split by Python's ``csv`` module (quoted commas and newlines, a row's physical
+start line), in batches; typing and checks run in DuckDB, a batch at a time. The CSV files are
+small next to the JSON exports (one row per customer or rate), so this is not the hot path.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from recon_pipeline.lib.extract.errors import SourceError
+from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
+from recon_pipeline.lib.extract.sqlkit import quote
+
+TextKind = Literal["str", "cur", "int", "date", "dec", "money", "period"]
+BATCH_ROWS = 100_000
+
+_TYPED = {
+    "str": "txt({x})", "cur": "txt({x})",
+    "int": "CASE WHEN regexp_full_match(trim({x}), '-?[0-9]{{1,18}}') "
+           "THEN CAST(trim({x}) AS BIGINT) END",
+    "date": "CASE WHEN regexp_full_match(trim({x}), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            "THEN TRY_CAST(trim({x}) AS DATE) END",
+    "dec": "to_dec(txt({x}))",
+    "money": "CASE WHEN regexp_full_match({x}, '\\s*[+-]?0*([0-9]{{1,16}}(\\.[0-9]{{0,2}}0*)?"
+             "|\\.[0-9]{{1,2}}0*)\\s*') THEN TRY_CAST(trim({x}) AS DECIMAL(18, 2)) END",
+    "period": "CASE WHEN regexp_full_match(trim({x}), '[0-9]{{4}}-(0[1-9]|1[0-2])') "
+              "THEN trim({x}) END",
+}
+_WHAT = {"int": "an integer", "date": "a date (YYYY-MM-DD)", "dec": "an exact decimal",
+         "money": "an amount with at most 2 decimals", "period": "a period (YYYY-MM)"}
+
+
+@dataclass(frozen=True)
+class Col:
+    """An output column read from the text cell ``column``."""
+
+    name: str
+    kind: TextKind
+    column: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    """A table of text cells: where it lands and how each column is typed and checked."""
+
+    source: str
+    table: str
+    cols: tuple[Col, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        """Source column names, in order, without repeats."""
+        return list(dict.fromkeys(c.column for c in self.cols))
+
+    def sql(self, relation: str, record: str = "record") -> tuple[str, str]:
+        """(SELECT of loaded rows, SELECT of quarantined rows) over ``relation``, which has the
+        text columns and ``_line``; ``record`` is SQL of a row's text, ``$1`` is the file and
+        ``$2`` the source."""
+        typed = [f"{_TYPED[c.kind].format(x=_ident(c.column))} AS {c.name}" for c in self.cols]
+        pairs: list[tuple[str, str]] = []
+        for c in self.cols:
+            if c.kind in _WHAT:
+                text = f"txt({_ident(c.column)})"
+                why = f"'bad value: {c.column} ' || {text} || ' is not {_WHAT[c.kind]}'"
+                pairs.append((f"{text} IS NOT NULL AND {c.name} IS NULL", why))
+        pairs += [(f"{c.name} IS NULL", quote(f"missing key field: {c.column}"))
+                  for c in self.cols if c.required]
+        pairs += [(f"NOT known_currency({c.name})", f"'unknown currency: ' || {c.name}")
+                  for c in self.cols if c.kind == "cur"]
+        reason = "CASE " + " ".join(f"WHEN {a} THEN {b}" for a, b in pairs) + " END" \
+            if pairs else "NULL"
+        inner = f"SELECT *, {', '.join(typed)} FROM {relation}"
+        with_reason = f"SELECT *, {reason} AS reason FROM ({inner})"
+        names = ", ".join(c.name for c in self.cols)
+        loaded = f"SELECT {names}, $1 AS _file, _line FROM ({with_reason}) " \
+                 "WHERE reason IS NULL ORDER BY _line"
+        bad = f"SELECT $2 AS source, $1 AS file, _line AS line, {record} AS record, reason " \
+              f"FROM ({with_reason}) WHERE reason IS NOT NULL ORDER BY _line"
+        return loaded, bad
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def check_batch(con: duckdb.DuckDBPyConnection, spec: TextSpec, batch: pa.Table, rel: str,
+                record: str = "record") -> tuple[pa.Table, pa.Table]:
+    """(loaded rows in the raw-zone schema, quarantine rows) of one batch of text rows."""
+    from recon_pipeline.lib.extract.jsonl import conform
+
+    con.register("batch", batch)
+    try:
+        loaded_sql, bad_sql = spec.sql("batch", record)
+        loaded = con.sql(loaded_sql, params=[rel]).to_arrow_table()
+        bad = con.sql(bad_sql, params=[rel, spec.source]).to_arrow_table()
+    finally:
+        con.unregister("batch")
+    return conform(loaded, SCHEMAS[(spec.source, spec.table)]), bad.cast(QUARANTINE)
+
+
+@dataclass
+class CsvBatch:
+    """Rows of a CSV file: well-formed rows as text cells, and rows that are not."""
+
+    rows: pa.Table
+    bad: list[tuple[int, str, str]]
+
+
+class _Lines:
+    """The lines of a text file, remembering those a CSV row was read from."""
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self._handle = handle
+        self.taken: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._handle)
+        self.taken.append(line)
+        return line
+
+
+def iter_csv(path: Path, rel: str, columns: list[str], batch_rows: int = BATCH_ROWS
+             ) -> Iterator[CsvBatch]:
+    """Yield batches of a UTF-8 CSV file with a header; each row knows its start line.
+
+    Raises:
+        SourceError: the file cannot be read or its header lacks one of ``columns``.
+    """
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
+            yield from _csv_batches(handle, rel, columns, batch_rows)
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror}; check the file") from None
+
+
+def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows: int
+                 ) -> Iterator[CsvBatch]:
+    lines = _Lines(handle)
+    reader = csv.reader(lines)
+    header = [h.strip() for h in next(reader, [])]
+    if header:
+        header[0] = header[0].removeprefix("\ufeff")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise SourceError(f"{rel} lacks the columns {', '.join(missing)} in its header: "
+                          "export it with the columns sources.md names")
+    where = [header.index(c) for c in columns]
+    cells: list[list[str]] = [[] for _ in columns]
+    numbers: list[int] = []
+    records: list[str] = []
+    bad: list[tuple[int, str, str]] = []
+    end = reader.line_num
+    while True:
+        lines.taken.clear()
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad.append((end + 1, _text(lines.taken), f"bad CSV: {exc}"))
+            end = reader.line_num
+            continue
+        start, end = end + 1, reader.line_num
+        if not row:
+            continue
+        record = _text(lines.taken)
+        if len(row) != len(header):
+            why = f"wrong CSV column count: {len(row)} columns, header has {len(header)}"
+            bad.append((start, record, why))
+        elif not _utf8(lines.taken):
+            bad.append((start, record, "invalid UTF-8"))
+        else:
+            for target, index in zip(cells, where, strict=True):
+                target.append(row[index])
+            numbers.append(start)
+            records.append(record)
+        if len(numbers) + len(bad) >= batch_rows:
+            yield _batch(columns, cells, numbers, records, bad)
+            cells, numbers, records, bad = [[] for _ in columns], [], [], []
+    yield _batch(columns, cells, numbers, records, bad)
+
+
+def _utf8(taken: list[str]) -> bool:
+    """Whether the lines were valid UTF-8 (undecodable bytes became lone surrogates)."""
+    try:
+        for line in taken:
+            if not line.isascii():
+                line.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _text(taken: list[str]) -> str:
+    raw = "".join(taken).rstrip("\r\n")
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _batch(columns: list[str], cells: list[list[str]], numbers: list[int], records: list[str],
+           bad: list[tuple[int, str, str]]) -> CsvBatch:
+    data = {name: pa.array(values, pa.string()) for name, values in zip(columns, cells,
+                                                                        strict=True)}
+    data["_line"] = pa.array(numbers, pa.int64())
+    data["record"] = pa.array(records, pa.string())
+    return CsvBatch(pa.table(data), bad)
+
+
+def csv_quarantine(source: str, rel: str, bad: list[tuple[int, str, str]]) -> pa.Table:
+    """Quarantine rows of CSV rows that could not even be split into cells."""
+    return pa.table({
+        "source": [source] * len(bad), "file": [rel] * len(bad),
+        "line": [b[0] for b in bad], "record": [b[1] for b in bad],
+        "reason": [b[2] for b in bad]}, schema=QUARANTINE)
