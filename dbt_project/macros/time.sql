@@ -1,0 +1,71 @@
+{#
+    Time, portably. Every `_at` column of the models is a UTC timestamp without time zone:
+    staging converts the raw zone's UTC instants once (to_utc_timestamp), so no session time
+    zone can shift a day, a month or a cycle later on.
+#}
+
+{#- The UTC wall-clock time of a timestamp with time zone. -#}
+{% macro to_utc_timestamp(column) -%}
+    ({{ column }} at time zone 'UTC')
+{%- endmacro %}
+
+
+{#
+    add_months(timestamp, months): `months` calendar months later (or earlier), keeping the day
+    of month, clamped to the month's last day, and the time of day: Jan 31 10:00 + 1 = Feb 28
+    10:00, + 2 = Mar 31 10:00. Always step from the anchor (anchor + k months), never from the
+    previous result, or a clamped day sticks (Jan 31 -> Feb 28 -> Mar 28).
+#}
+{% macro add_months(timestamp, months) -%}
+    {{ return(adapter.dispatch('add_months', 'recon')(timestamp, months)) }}
+{%- endmacro %}
+
+{#- DuckDB and PostgreSQL interval arithmetic clamps the day and keeps the time of day. -#}
+{% macro default__add_months(timestamp, months) -%}
+    {{ dbt.dateadd('month', months, timestamp) }}
+{%- endmacro %}
+
+
+{#- The cycle (UTC calendar month, text YYYY-MM) of a timestamp. -#}
+{% macro cycle_of(timestamp) -%}
+    {{ dbt.concat([
+        "cast(cast(extract(year from " ~ timestamp ~ ") as " ~ dbt.type_int() ~ ") as "
+            ~ dbt.type_string() ~ ")",
+        "'-'",
+        "lpad(cast(cast(extract(month from " ~ timestamp ~ ") as " ~ dbt.type_int() ~ ") as "
+            ~ dbt.type_string() ~ "), 2, '0')",
+    ]) }}
+{%- endmacro %}
+
+
+{#- The cycle being closed: the dbt var `cycle`, checked to be YYYY-MM. -#}
+{% macro current_cycle() -%}
+    {%- set cycle = var('cycle') | string -%}
+    {%- if execute and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', cycle) -%}
+        {{ exceptions.raise_compiler_error(
+            "var cycle must be a month YYYY-MM, got '" ~ cycle ~ "'") }}
+    {%- endif -%}
+    {{ return(cycle) }}
+{%- endmacro %}
+
+
+{#- First instant after the cycle being closed (a timestamp literal expression). -#}
+{% macro cycle_end_at() -%}
+    {%- set cycle = current_cycle() -%}
+    {%- set first = cycle if execute else '2000-01' -%}
+    {{ add_months("cast('" ~ first ~ "-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")", 1) }}
+{%- endmacro %}
+
+
+{#
+    add_interval(anchor, k, interval_months, interval_days): start of the k-th billing period
+    from `anchor`, computed from the anchor every time (anchor + k × interval): whole months for
+    month and year prices (`interval_months`), days for day and week prices (`interval_days`).
+#}
+{% macro add_interval(anchor, k, interval_months, interval_days) -%}
+    case
+        when {{ interval_months }} is not null
+            then {{ add_months(anchor, "(" ~ k ~ ") * " ~ interval_months) }}
+        else {{ dbt.dateadd('day', "(" ~ k ~ ") * " ~ interval_days, anchor) }}
+    end
+{%- endmacro %}
