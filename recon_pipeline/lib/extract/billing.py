@@ -62,8 +62,8 @@ SUBSCRIPTIONS = Spec(
         f("status", "str", required=True), f("currency", "cur"),
         f("start_at", "ts", "start_date", required=True),
         f("billing_cycle_anchor_at", "ts", "billing_cycle_anchor", required=True),
-        *(f(name, "ts", name.removesuffix("_at") if name != "trial_end_at" else "trial_end")
-          for name in _TS),
+        f("trial_end_at", "ts", "trial_end"), f("canceled_at", "ts"), f("ended_at", "ts"),
+        f("cancel_at", "ts"),
         f("created_at", "ts", "created"),
     ),
     output=("subscription_id", "customer_id", "status", "currency", "start_at",

@@ -138,6 +138,7 @@ class JsonReader:
         bad = bad.cast(QUARANTINE)
         if chunk.bad_utf8:
             bad = pa.concat_tables([bad, utf8_quarantine(source, rel, chunk)])
+            bad = bad.sort_by("line")
         n_bad = len(chunk.bad_utf8)
         return ChunkResult(tables, bad, read + n_bad, quarantined + n_bad)
 

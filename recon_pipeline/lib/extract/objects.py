@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from sqlalchemy.engine import URL
 
 from recon_pipeline.lib.extract import billing, erp, payments, usage
@@ -159,12 +160,12 @@ def _text_object(con: duckdb.DuckDBPyConnection, name: str, spec: TextSpec, rel:
         for rows, early in batches:  # type: ignore[attr-defined]
             loaded, rejected = check_batch(con, spec, rows, rel, record)
             sink.write(loaded)
-            bad.write(rejected)
             extra = early.num_rows if early is not None else 0
             if early is not None:
-                bad.write(early)
+                rejected = pa.concat_tables([rejected, early]).sort_by("line")
+            bad.write(rejected)
             read += rows.num_rows + extra
-            quarantined += rejected.num_rows + extra
+            quarantined += rejected.num_rows
         report.tables = {spec.table: sink.rows}
     report.files = [FileCount(spec.source, rel, spec.table, read, report.tables[spec.table],
                               quarantined)]

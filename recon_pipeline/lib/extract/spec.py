@@ -197,18 +197,7 @@ def checks(fields: tuple[F, ...], root: str, prefix: str = "",
                          f"{_EXPECTED[fl.kind]}'"
             out.append((f"NOT {_type_ok(fl.kind, p, root)}", reason))
     for fl in fields:
-        if fl.required:
-            why = fl.missing or f"missing key field: {prefix}{fl.paths[0]}"
-            present = val(fl) if fl.kind != "time" else \
-                f"jtxt({access(root, fl.paths[0])})"
-            out.append((f"{present} IS NULL", quote(why)))
-    for fl in fields:
-        v = val(fl)
         where = f"{prefix}{fl.paths[0]}"
-        if fl.kind == "cur":
-            out.append((f"NOT known_currency({v})", f"'unknown currency: ' || {v}"))
-        if fl.kind == "ts":
-            out.append((f"NOT ts_ok({v})", quote(f"impossible value: {where} is not a Unix time")))
         if fl.kind in ("num", "decstr"):
             for p in fl.paths:
                 text = f"jnum({access(root, p)})" if fl.kind == "num" else \
@@ -218,7 +207,18 @@ def checks(fields: tuple[F, ...], root: str, prefix: str = "",
         if fl.kind == "time":
             text = f"jtxt({access(root, fl.paths[0])})"
             why = fl.invalid or f"bad time: {where} is not RFC 3339"
-            out.append((f"{text} IS NOT NULL AND {v} IS NULL", quote(why)))
+            out.append((f"{text} IS NOT NULL AND {val(fl)} IS NULL", quote(why)))
+    for fl in fields:
+        if fl.required:
+            why = fl.missing or f"missing key field: {prefix}{fl.paths[0]}"
+            out.append((f"{val(fl)} IS NULL", quote(why)))
+    for fl in fields:
+        v = val(fl)
+        where = f"{prefix}{fl.paths[0]}"
+        if fl.kind == "cur":
+            out.append((f"NOT known_currency({v})", f"'unknown currency: ' || {v}"))
+        if fl.kind == "ts":
+            out.append((f"NOT ts_ok({v})", quote(f"impossible value: {where} is not a Unix time")))
         if fl.nonneg:
             why = fl.negative or f"impossible value: {where} is negative"
             out.append((f"{v} < 0", quote(why)))

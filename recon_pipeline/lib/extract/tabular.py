@@ -66,22 +66,22 @@ class TextSpec:
         """(SELECT of loaded rows, SELECT of quarantined rows) over ``relation``, which has the
         text columns and ``_line``; ``record`` is SQL of a row's text, ``$1`` is the file and
         ``$2`` the source."""
-        typed = [f"{_TYPED[c.kind].format(x=_ident(c.column))} AS {c.name}" for c in self.cols]
+        typed = [f"{_TYPED[c.kind].format(x=_ident(c.column))} AS v_{c.name}" for c in self.cols]
         pairs: list[tuple[str, str]] = []
         for c in self.cols:
             if c.kind in _WHAT:
                 text = f"txt({_ident(c.column)})"
                 why = f"'bad value: {c.column} ' || {text} || ' is not {_WHAT[c.kind]}'"
-                pairs.append((f"{text} IS NOT NULL AND {c.name} IS NULL", why))
-        pairs += [(f"{c.name} IS NULL", quote(f"missing key field: {c.column}"))
+                pairs.append((f"{text} IS NOT NULL AND v_{c.name} IS NULL", why))
+        pairs += [(f"v_{c.name} IS NULL", quote(f"missing key field: {c.column}"))
                   for c in self.cols if c.required]
-        pairs += [(f"NOT known_currency({c.name})", f"'unknown currency: ' || {c.name}")
+        pairs += [(f"NOT known_currency(v_{c.name})", f"'unknown currency: ' || v_{c.name}")
                   for c in self.cols if c.kind == "cur"]
         reason = "CASE " + " ".join(f"WHEN {a} THEN {b}" for a, b in pairs) + " END" \
             if pairs else "NULL"
         inner = f"SELECT *, {', '.join(typed)} FROM {relation}"
         with_reason = f"SELECT *, {reason} AS reason FROM ({inner})"
-        names = ", ".join(c.name for c in self.cols)
+        names = ", ".join(f"v_{c.name} AS {c.name}" for c in self.cols)
         loaded = f"SELECT {names}, $1 AS _file, _line FROM ({with_reason}) " \
                  "WHERE reason IS NULL ORDER BY _line"
         bad = f"SELECT $2 AS source, $1 AS file, _line AS line, {record} AS record, reason " \
