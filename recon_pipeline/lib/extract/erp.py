@@ -111,11 +111,13 @@ def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATC
     """
     parsed = _parse(url)
     backend = parsed.get_backend_name()
-    collate = ' COLLATE "C"' if backend == "postgresql" else ""
+    # PostgreSQL sorts like SQLite: bytewise, NULLs first; so both give the same _line.
+    collate = ' COLLATE "C" NULLS FIRST' if backend == "postgresql" else ""
+    nulls = " NULLS FIRST" if backend == "postgresql" else ""
     columns = spec.columns
     keys = KEYS[spec.table]
     rest = [c for c in columns if c not in keys]
-    order = ", ".join([*(f"{k}{collate}" if k != "line_no" else k for k in keys),
+    order = ", ".join([*(f"{k}{collate}" if k != "line_no" else f"{k}{nulls}" for k in keys),
                        *(f"CAST({c} AS TEXT){collate}" for c in rest)])
     # COALESCE: ADBC's SQLite driver types a column by its first rows; an all-NULL start
     # would make it an integer column. An empty cell reads as absent anyway.
@@ -149,7 +151,7 @@ def _batches(conn: Any, backend: str, query: str, columns: list[str], batch_rows
     from sqlalchemy import text
 
     result = conn.execution_options(yield_per=batch_rows).execute(text(query))
-    for rows in result.partitions():
+    for rows in result.partitions(batch_rows):
         cells = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
         yield pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cells],
                                          names=columns)
