@@ -44,7 +44,7 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
     check_sources(sources)
     if name not in OBJECTS:
         raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
-    temp = out_dir / "_tmp"
+    temp = out_dir / "_tmp" / name.replace("/", "__")  # own spill folder: objects may run at once
     con = sqlkit.connect(temp, memory_limit)
     try:
         return run_object(con, name, sources, out_dir, erp_url, Options(chunk_bytes, workers))

@@ -74,7 +74,7 @@ def connect(temp_dir: Path | None = None, memory_limit: str = "2GB") -> duckdb.D
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     if temp_dir is not None:
-        con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
+        con.execute(f"SET temp_directory = {quote(temp_dir.as_posix())}")
     con.execute(_MACROS.replace("{{", "{").replace("}}", "}"))
     return con
 

@@ -43,7 +43,7 @@ def usage_files(sources: Path) -> list[tuple[Path, str]]:
     folder = sources / "usage"
     if not folder.is_dir():
         return []
-    found = [p for p in folder.rglob("*") if p.is_file() and p.name.endswith((".jsonl", ".gz"))
+    found = [p for p in folder.rglob("*") if p.is_file()
              and p.name.endswith((".jsonl", ".jsonl.gz"))
              and not any(part.startswith(".") for part in p.relative_to(sources).parts)]
     return sorted(((p, p.relative_to(sources).as_posix()) for p in found), key=lambda x: x[1])
