@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from recon_pipeline.lib.extract.sqlkit import DEC_SCALE, quote
@@ -76,7 +76,6 @@ class Spec:
     children: tuple[Child, ...] = ()
     number_keys: tuple[str, ...] = ()
     optional: bool = False
-    extra_paths: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -90,7 +89,7 @@ class Spec:
 def structure(spec: Spec) -> str:
     """The JSON structure for ``from_json``: every leaf read as raw JSON text."""
     tree: dict[str, object] = {"object": "JSON"}
-    for path in [*_paths(spec.fields), *spec.extra_paths]:
+    for path in _paths(spec.fields):
         _put(tree, path.split("."))
     for child in spec.children:
         element: dict[str, object] = {}
