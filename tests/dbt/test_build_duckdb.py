@@ -1,0 +1,138 @@
+"""The whole project on DuckDB over the hand-made sample: models, unit tests and data tests
+pass, and the canonical tables say what the spec's rules say."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.dbt.conftest import Dbt, DbtRun
+from tests.dbt.raw import write_raw_zone
+
+UNIT_TESTS_AT_LEAST = 20
+
+
+def query(out: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as db:
+        return db.sql(sql).fetchall()
+
+
+def test_build_passes_models_unit_and_data_tests(sample_duckdb: DbtRun) -> None:
+    results = sample_duckdb.results()
+    statuses = Counter(r["status"] for r in results)
+    assert set(statuses) == {"success", "pass"}, statuses
+    unit = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    assert len(unit) >= UNIT_TESTS_AT_LEAST
+    singular = {r["unique_id"].rsplit(".", 1)[-1] for r in results if ".assert_" in r["unique_id"]}
+    assert {"assert_round_half_even", "assert_add_months", "assert_normalise"} <= singular
+
+
+def test_customers_resolve_by_the_first_rule_that_finds_anyone(
+    sample_duckdb: DbtRun, sample_out: Path
+) -> None:
+    del sample_duckdb
+    rows = query(sample_out, "select customer_id, erp_match_rule, erp_match_count, "
+                             "erp_customer_code, crm_account_id from marts.dim_customers")
+    assert sorted(rows) == [
+        ("cus_dup", "name_and_country", 2, None, None),
+        ("cus_jpy", "erp_customer_code", 1, "E_JPY", None),
+        ("cus_name", "name_and_country", 1, "E_NAME", None),
+        ("cus_ref", "external_ref", 1, "E_REF", "acc_ref"),
+        ("cus_tax", "tax_id", 1, "E_TAX", "acc_tax"),
+    ]
+
+
+def test_expected_periods_step_from_the_anchor(sample_duckdb: DbtRun, sample_out: Path) -> None:
+    del sample_duckdb
+    rows = query(sample_out, "select period_start_at, period_end_at, cycle, "
+                             "expected_amount_minor from marts.fct_expected_billing_periods "
+                             "where subscription_item_id = 'si_jan31_seat' order by 1")
+    starts = [r[0] for r in rows]
+    assert starts == [datetime(2026, m, d, 10, 30) for m, d in
+                      [(1, 31), (2, 28), (3, 31), (4, 30), (5, 31), (6, 30), (7, 31), (8, 31),
+                       (9, 30)]]
+    # 3 × 1000, 10% off, then 500 off spread over 2700 and 2 (the greatest id takes the rest).
+    assert rows[-1][2:] == ("2026-09", 2200)
+    assert rows[-2][3] == 2200
+    trial = query(sample_out, "select min(period_start_at) from marts.fct_expected_billing_periods "
+                              "where subscription_item_id = 'si_trial'")
+    assert trial == [(datetime(2026, 8, 15),)]
+    canceled = query(sample_out, "select max(period_end_at), bool_or(is_cut_short) from "
+                                 "marts.fct_expected_billing_periods "
+                                 "where subscription_item_id = 'si_canceled'")
+    assert canceled == [(datetime(2026, 9, 20, 12), True)]
+    incomplete = query(sample_out, "select count(*) from marts.fct_expected_billing_periods "
+                                   "where subscription_item_id = 'si_incomplete'")
+    assert incomplete == [(0,)]
+
+
+def test_usage_sums_exactly_and_orphans_are_kept(sample_duckdb: DbtRun, sample_out: Path) -> None:
+    del sample_duckdb
+    usage = query(sample_out, "select subscription_item_id, cycle, usage_quantity, event_count "
+                              "from marts.fct_usage_by_period where event_count > 0 order by 1, 2")
+    assert usage == [
+        ("si_jan31_api", "2026-08", Decimal("0.3"), 3),
+        ("si_jan31_api", "2026-09", Decimal("1234.000000000001"), 1),
+        ("si_storage", "2026-09", Decimal("2.5"), 1),
+    ]
+    orphans = query(sample_out, "select usage_key from marts.fct_unattached_usage "
+                                "where cycle = '2026-09' order by 1")
+    assert orphans == [("cus_nobody/api_requests",), ("cus_ref/gpu_hours",)]
+
+
+def test_ledger_lines_live_and_posted(sample_duckdb: DbtRun, sample_out: Path) -> None:
+    del sample_duckdb
+    posted = query(sample_out, "select document_type, document_ref, sum(posted_amount), "
+                               "sum(posted_amount_minor) from marts.fct_ledger_lines where is_live "
+                               "and posted_amount is not null group by 1, 2 order by 1, 2")
+    assert posted == [
+        ("FEE", "ch_classic", Decimal("0.94"), Decimal("94")),
+        ("INVOICE", "in_jpy", Decimal("1500.50"), Decimal("1500.5")),
+        ("INVOICE", "in_kwd", Decimal("1.23"), Decimal("1230")),
+        ("INVOICE", "in_seat_sep", Decimal("22.02"), Decimal("2202")),
+        ("PAYMENT", "ch_classic", Decimal("22.02"), Decimal("2202")),
+        ("PAYOUT", "po_1", Decimal("20.08"), Decimal("2008")),
+        ("REFUND", "re_1", Decimal("1.00"), Decimal("100")),
+        ("REVREC", "in_seat_sep", Decimal("22.02"), Decimal("2202")),
+    ]
+
+
+def test_charges_link_to_invoices(sample_duckdb: DbtRun, sample_out: Path) -> None:
+    del sample_duckdb
+    charges = query(sample_out, "select charge_id, is_succeeded, effective_amount_minor, "
+                                "invoice_id, fee_minor from marts.fct_charges order by 1")
+    assert charges == [
+        ("ch_classic", True, 2202, "in_seat_sep", 94),
+        ("ch_failed", False, 500, None, None),
+        ("ch_intent", True, 1, "in_api_aug", None),
+        ("ch_uncaptured", False, 500, None, None),
+    ]
+    invoices = query(sample_out, "select invoice_id, is_finalized, cycle, is_paid_out_of_band, "
+                                 "succeeded_charge_count from marts.fct_invoices order by 1")
+    assert invoices == [
+        ("in_api_aug", True, "2026-09", False, 1),
+        ("in_draft", False, "2026-09", False, 0),
+        ("in_kwd", True, "2026-09", True, 0),
+        ("in_oob", True, "2026-08", True, 0),
+        ("in_seat_sep", True, "2026-08", False, 1),
+    ]
+    payout = query(sample_out, "select settled_net_minor from marts.fct_payouts "
+                               "where payout_id = 'po_1'")
+    assert payout == [(2008,)]
+
+
+@pytest.mark.parametrize("missing", [("billing", "credit_notes"), ("payments", "invoice_payments")])
+def test_a_missing_raw_file_reads_as_an_empty_table(tmp_path: Path, missing: tuple[str, str]
+                                                    ) -> None:
+    write_raw_zone(tmp_path / "raw" / "2026-09", skip=[missing])
+    model = f"stg_{missing[0]}__{missing[1]}"
+    run = Dbt(tmp_path)("build", "--select", model)
+    assert run.ok, run.output
+    assert f"raw table {missing[0]}.{missing[1]}: no file" in run.output
+    assert query(tmp_path, f"select count(*) from staging.{model}") == [(0,)]
