@@ -3,10 +3,26 @@
 import dagster as dg
 
 # Modules, not their `defs`: Dagster wants exactly one Definitions object in this module.
+from recon_pipeline.defs.billing import definitions as billing
 from recon_pipeline.defs.close import definitions as close
+from recon_pipeline.defs.crm import definitions as crm
+from recon_pipeline.defs.erp import definitions as erp
+from recon_pipeline.defs.payments import definitions as payments
 from recon_pipeline.defs.reference import definitions as reference
 from recon_pipeline.defs.shared import definitions as shared
 from recon_pipeline.defs.sources import definitions as sources
+from recon_pipeline.defs.usage import definitions as usage
 from recon_pipeline.defs.warehouse import definitions as warehouse
 
-defs = dg.Definitions.merge(shared.defs, sources.defs, reference.defs, warehouse.defs, close.defs)
+defs = dg.Definitions.merge(
+    shared.defs,
+    sources.defs,
+    billing.defs,
+    payments.defs,
+    erp.defs,
+    usage.defs,
+    crm.defs,
+    reference.defs,
+    warehouse.defs,
+    close.defs,
+)

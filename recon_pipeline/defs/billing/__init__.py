@@ -1,0 +1,1 @@
+"""The billing source system: its raw-zone extraction assets."""

@@ -1,0 +1,1 @@
+"""The crm source system: its raw-zone extraction assets."""

@@ -1,0 +1,1 @@
+"""The erp source system: its raw-zone extraction assets."""

@@ -1,0 +1,1 @@
+"""The payments source system: its raw-zone extraction assets."""

@@ -1,0 +1,1 @@
+"""Reports of a close cycle and the exception ledger."""

@@ -1,0 +1,1 @@
+"""The usage source system: its raw-zone extraction assets."""
