@@ -1,0 +1,82 @@
+"""Benchmark of a cycle's run, stage by stage: extract, dbt, reports.
+
+Usage: ``.venv/bin/python benchmarks/bench_run.py --sources DIR --cycle 2026-10 [--out DIR]``.
+Each stage runs in a child process of its own (the same functions the Dagster assets call), so
+its wall time and peak memory (max RSS) are its own. Prints one line per stage and a total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EXTRACT = """
+import sys
+from pathlib import Path
+from recon_pipeline.lib.extract.api import extract_sources
+report = extract_sources(Path(sys.argv[1]), None, Path(sys.argv[2]))
+print(f"rows {sum(report.rows.values()):,}, quarantined {report.rows_quarantined:,}")
+"""
+REPORTS = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from recon_pipeline.lib.reports import write_reports
+from recon_pipeline.lib.reports.inputs import read_cycle_inputs
+out, cycle = Path(sys.argv[1]), sys.argv[2]
+inputs = read_cycle_inputs(out / "warehouse.duckdb", out / "raw" / cycle, cycle)
+result = write_reports(out, inputs, now=datetime.now(UTC))
+print(f"findings {result.mismatches.num_rows:,}")
+"""
+
+
+def stage(name: str, argv: list[str], cwd: Path) -> tuple[float, int]:
+    """Run one stage in a child process; return (seconds, peak RSS bytes)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"stage {name} failed")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    """Run the three stages and print their figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sources", type=Path, required=True)
+    parser.add_argument("--cycle", required=True)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    out = (args.out or Path(tempfile.mkdtemp(prefix="recon-bench-run-"))).resolve()
+    raw = out / "raw" / args.cycle
+    python = sys.executable
+    dbt = str(Path(python).parent / "dbt")
+    dbt_vars = json.dumps({"cycle": args.cycle, "out_dir": out.as_posix()})
+    figures = [
+        ("extract", stage("extract", [python, "-c", EXTRACT, str(args.sources.resolve()),
+                                      str(raw)], ROOT)),
+        ("dbt", stage("dbt", [dbt, "build", "--vars", dbt_vars, "--project-dir",
+                              str(ROOT / "dbt_project"), "--profiles-dir",
+                              str(ROOT / "dbt_project"), "--target-path",
+                              str(out / "dbt" / args.cycle), "--log-path",
+                              str(out / "dbt" / args.cycle)], ROOT)),
+        ("reports", stage("reports", [python, "-c", REPORTS, str(out), args.cycle], ROOT)),
+    ]
+    total = sum(seconds for _, (seconds, _) in figures)
+    for name, (seconds, rss) in figures:
+        print(f"{name:<8} {seconds:9.1f} s  peak RSS {rss / 2**20:8.0f} MiB")
+    print(f"{'total':<8} {total:9.1f} s")
+    print(f"output   {out}")
+
+
+if __name__ == "__main__":
+    main()
