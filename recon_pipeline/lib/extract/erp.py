@@ -4,8 +4,9 @@ SQLite (the default ``erp/ledger.sqlite``) and PostgreSQL are read with their AD
 which stream Arrow record batches; any other database through SQLAlchemy with
 ``yield_per``. Every column is selected as text (``CAST(x AS TEXT)``, NULL as ``''``), so
 SQLite's TEXT amounts (``'1234.50'``) and PostgreSQL's NUMERIC(18,2) arrive alike and are
-typed exactly by the same SQL. Rows come in key order; a row's ``_line`` is its 1-based
-ordinal in that order and its ``_file`` is ``erp/<table>``, whatever the database.
+typed exactly by the same SQL. Rows come in key order (bytewise, NULLs first, on every
+database); a row's ``_line`` is its 1-based ordinal in that order and its ``_file`` is
+``erp/<table>``. Rows sharing a key (a broken ledger) may come in either order.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.tabular import Col, TextSpec
 
 BATCH_ROWS = 250_000
+_SQLITE_BATCH = "adbc.sqlite.query.batch_rows"
 _HINT = "check --erp-url / RECON_ERP_URL and RECON_ERP_PASSWORD"
 
 GL_ACCOUNTS = TextSpec("erp", "gl_accounts", (
@@ -115,10 +117,10 @@ def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATC
     collate = ' COLLATE "C" NULLS FIRST' if backend == "postgresql" else ""
     nulls = " NULLS FIRST" if backend == "postgresql" else ""
     columns = spec.columns
-    keys = KEYS[spec.table]
-    rest = [c for c in columns if c not in keys]
-    order = ", ".join([*(f"{k}{collate}" if k != "line_no" else f"{k}{nulls}" for k in keys),
-                       *(f"CAST({c} AS TEXT){collate}" for c in rest)])
+    # Key order only: the ledger's unique index serves it, with no sort of the whole table.
+    # Table-qualified: a bare name would mean the text alias below, which no index serves.
+    order = ", ".join(f"{spec.table}.{k}{collate if k != 'line_no' else nulls}"
+                      for k in KEYS[spec.table])
     # COALESCE: ADBC's SQLite driver types a column by its first rows; an all-NULL start
     # would make it an integer column. An empty cell reads as absent anyway.
     select = ", ".join(f"COALESCE(CAST({c} AS TEXT), '') AS {c}" for c in columns)
@@ -142,6 +144,8 @@ def _batches(conn: Any, backend: str, query: str, columns: list[str], batch_rows
              ) -> Iterator[pa.RecordBatch]:
     if backend in ("sqlite", "postgresql"):
         cursor = conn.cursor()
+        if backend == "sqlite":
+            cursor.adbc_statement.set_options(**{_SQLITE_BATCH: str(batch_rows)})
         try:
             cursor.execute(query)
             yield from cursor.fetch_record_batch()

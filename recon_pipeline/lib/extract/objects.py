@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,27 +152,40 @@ def extract_erp(con: duckdb.DuckDBPyConnection, name: str, url: str | URL, out_d
 
 
 def _text_object(con: duckdb.DuckDBPyConnection, name: str, spec: TextSpec, rel: str,
-                 out_dir: Path, batches: object, record: str) -> ObjectReport:
+                 out_dir: Path, batches: Iterator[tuple[pa.Table, pa.Table | None]],
+                 record: str) -> ObjectReport:
+    """Check and write batches of text rows; a batch is checked while the next one is read."""
     report = ObjectReport(name, spec.table)
     quarantine_path, counts_path = part_paths(out_dir, name)
     read = quarantined = 0
     with ParquetSink(out_dir / spec.source / f"{spec.table}.parquet",
                      SCHEMAS[(spec.source, spec.table)]) as sink, \
-            ParquetSink(quarantine_path, QUARANTINE) as bad:
-        for rows, early in batches:  # type: ignore[attr-defined]
-            loaded, rejected = check_batch(con, spec, rows, rel, record)
-            sink.write(loaded)
-            extra = early.num_rows if early is not None else 0
-            if early is not None:
-                rejected = pa.concat_tables([rejected, early]).sort_by("line")
-            bad.write(rejected)
-            read += rows.num_rows + extra
-            quarantined += rejected.num_rows
+            ParquetSink(quarantine_path, QUARANTINE) as bad, \
+            ThreadPoolExecutor(1, thread_name_prefix="check") as pool:
+        pending: list[tuple[Future[tuple[pa.Table, pa.Table]], pa.Table | None]] = []
+        for rows, early in _with_end(batches):
+            if rows is not None:
+                pending.append((pool.submit(check_batch, con, spec, rows, rel, record), early))
+                read += rows.num_rows + (early.num_rows if early is not None else 0)
+            while pending and (rows is None or len(pending) > 1):
+                future, first = pending.pop(0)
+                loaded, rejected = future.result()
+                if first is not None:
+                    rejected = pa.concat_tables([rejected, first]).sort_by("line")
+                sink.write(loaded)
+                bad.write(rejected)
+                quarantined += rejected.num_rows
         report.tables = {spec.table: sink.rows}
     report.files = [FileCount(spec.source, rel, spec.table, read, report.tables[spec.table],
                               quarantined)]
     write_counts(counts_path, report.files)
     return report
+
+
+def _with_end(batches: Iterator[tuple[pa.Table, pa.Table | None]]
+              ) -> Iterator[tuple[pa.Table | None, pa.Table | None]]:
+    yield from batches
+    yield None, None
 
 
 def run_object(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir: Path,
