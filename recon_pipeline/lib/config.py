@@ -1,0 +1,191 @@
+"""Reconciliation settings (tolerances, windows, severities) from ``config/recon.yml``.
+
+Dagster-free: the command line and the Dagster resources call :func:`load_config` and pass
+:meth:`ReconConfig.dbt_vars` to dbt, whose models read them as vars. The defaults are the
+repository's ``config/recon.yml``; a run's own file overrides only the keys it sets. Every
+problem raises :class:`ConfigError` with one line that says what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml  # type: ignore[import-untyped]
+
+#: The repository's configuration file, whose values are the defaults.
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "recon.yml"
+
+#: Every category of mismatches.md.
+CATEGORIES: frozenset[str] = frozenset(
+    """
+    invoice_not_posted invoice_amount_mismatch invoice_currency_mismatch invoice_period_mismatch
+    invoice_entity_mismatch duplicate_posting posting_without_invoice payment_not_posted
+    payment_amount_mismatch fee_mismatch refund_not_posted refund_amount_mismatch
+    posting_without_payment invoice_paid_without_payment payment_unapplied
+    payout_settlement_mismatch payout_posting_mismatch unbilled_subscription
+    underbilled_subscription overbilled_subscription duplicate_billing billed_after_cancellation
+    unbilled_usage overbilled_usage orphan_usage customer_missing_in_erp customer_missing_in_crm
+    duplicate_customer customer_attribute_mismatch revenue_recognition_mismatch
+    """.split()
+)
+SEVERITIES = ("error", "warning")
+KEYS = (
+    "tolerance_minor",
+    "usage_tolerance",
+    "grace_days",
+    "coverage_window_hours",
+    "reporting_currency",
+    "recon_severity",
+    "expectations",
+)
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True)
+class ReconConfig:
+    """The reconciliation settings of a run (see config/recon.yml for each one)."""
+
+    tolerance_minor: int = 1
+    usage_tolerance: Decimal = Decimal(0)
+    grace_days: int = 3
+    coverage_window_hours: int = 24
+    reporting_currency: str = "USD"
+    recon_severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    expectations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def severity(self, category: str) -> str:
+        """Severity of ``category``: as configured, else ``error``."""
+        return self.recon_severity.get(category, "error")
+
+    def dbt_vars(self) -> dict[str, Any]:
+        """The settings as dbt vars (dbt_project.yml names them alike). The usage tolerance is
+        a string, so it reaches SQL as an exact decimal literal, never a binary float."""
+        return {
+            "tolerance_minor": self.tolerance_minor,
+            "usage_tolerance": str(self.usage_tolerance),
+            "grace_days": self.grace_days,
+            "coverage_window_hours": self.coverage_window_hours,
+            "reporting_currency": self.reporting_currency,
+            "recon_severity": dict(sorted(self.recon_severity.items())),
+        }
+
+
+def load_config(path: Path | None = None) -> ReconConfig:
+    """The settings of ``path`` over the defaults of config/recon.yml (the defaults alone when
+    ``path`` is None).
+
+    Raises:
+        ConfigError: a file cannot be read, is not YAML, or holds a key or value that is not
+            allowed.
+    """
+    values = _read(DEFAULT_PATH)
+    where = str(DEFAULT_PATH)
+    if path is not None:
+        override = _read(path)
+        where = str(path)
+        severities = {**(values.get("recon_severity") or {}),
+                      **(override.get("recon_severity") or {})}
+        values = {**values, **override, "recon_severity": severities}
+    return _validate(values, where)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a mapping of settings (key: value)")
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown setting(s) {', '.join(map(str, unknown))}; "
+            f"known: {', '.join(KEYS)}"
+        )
+    if not isinstance(data.get("recon_severity") or {}, dict):
+        raise ConfigError(f"config file {path}: recon_severity must map categories to "
+                          "error or warning")
+    return data
+
+
+def _validate(values: Mapping[str, Any], where: str) -> ReconConfig:
+    return ReconConfig(
+        tolerance_minor=_whole(values, "tolerance_minor", 1, where),
+        usage_tolerance=_decimal(values, "usage_tolerance", where),
+        grace_days=_whole(values, "grace_days", 3, where),
+        coverage_window_hours=_whole(values, "coverage_window_hours", 24, where),
+        reporting_currency=_currency(values, where),
+        recon_severity=MappingProxyType(_severities(values, where)),
+        expectations=MappingProxyType(_expectations(values, where)),
+    )
+
+
+def _whole(values: Mapping[str, Any], key: str, default: int, where: str) -> int:
+    value = values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}: {key} must be a whole number >= 0, got {value!r}")
+    return value
+
+
+def _decimal(values: Mapping[str, Any], key: str, where: str) -> Decimal:
+    value = values.get(key, "0")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ConfigError(f"{where}: {key} must be a decimal >= 0 such as \"0.5\", got {value!r}")
+    try:
+        # str() first: a YAML float 0.1 becomes Decimal("0.1"), not its binary approximation.
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ConfigError(
+            f"{where}: {key} must be a decimal >= 0 such as \"0.5\", got {value!r}"
+        ) from None
+    if not number.is_finite() or number < 0:
+        raise ConfigError(f"{where}: {key} must be a decimal >= 0 such as \"0.5\", got {value!r}")
+    return number
+
+
+def _currency(values: Mapping[str, Any], where: str) -> str:
+    value = values.get("reporting_currency", "USD")
+    code = value.strip().upper() if isinstance(value, str) else value
+    if not isinstance(code, str) or not _CURRENCY.match(code):
+        raise ConfigError(
+            f"{where}: reporting_currency must be an ISO 4217 code such as USD, got {value!r}"
+        )
+    return code
+
+
+def _severities(values: Mapping[str, Any], where: str) -> dict[str, str]:
+    severities = values.get("recon_severity") or {}
+    unknown = sorted(str(c) for c in severities if c not in CATEGORIES)
+    if unknown:
+        raise ConfigError(
+            f"{where}: recon_severity names unknown categories {', '.join(unknown)} "
+            "(see mismatches.md for the categories)"
+        )
+    wrong = {c: s for c, s in severities.items() if s not in SEVERITIES}
+    if wrong:
+        listed = ", ".join(f"{c}: {s!r}" for c, s in sorted(wrong.items()))
+        raise ConfigError(f"{where}: recon_severity must be error or warning; got {listed}")
+    return dict(sorted(severities.items()))
+
+
+def _expectations(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    expectations = values.get("expectations") or {}
+    if not isinstance(expectations, dict):
+        raise ConfigError(f"{where}: expectations must map expectation names to thresholds")
+    return dict(expectations)
