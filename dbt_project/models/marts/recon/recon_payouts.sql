@@ -1,0 +1,124 @@
+{#-
+    payouts recon (mismatches.md): paid payouts against the balance transactions that name them
+    (settlement) and against their PAYOUT journals (posting). One row per finding, every cycle;
+    columns as _recon__contract.md says.
+-#}
+{%- set text = dbt.type_string() -%}
+{%- set money_text -%}
+    case {{ currency_exponent('__CURRENCY__') }}
+        when 0 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 0) }}) as {{ text }})
+        when 3 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 3) }}) as {{ text }})
+        else cast(cast(__AMOUNT__ as {{ type_decimal(18, 2) }}) as {{ text }})
+    end
+{%- endset -%}
+
+with payouts as (
+    select
+        payouts.*,
+        {{ minor_to_major('payouts.amount_minor', 'payouts.currency') }} as payout_amount,
+        {{ minor_to_major('payouts.settled_net_minor', 'payouts.currency') }} as settled_amount,
+        postings.document_ref is not null as is_posted,
+        cast(coalesce(postings.posted_amount, 0) as {{ type_money() }}) as posted_amount,
+        {{ major_to_minor('coalesce(postings.posted_amount, 0)', 'payouts.currency') }}
+            as posted_amount_minor,
+        postings.first_journal_id,
+        postings.legal_entity_id as journal_legal_entity_id
+    from {{ ref('fct_payouts') }} as payouts
+    left join {{ ref('int_ledger_documents_posted') }} as postings
+        on postings.document_type = 'PAYOUT'
+        and payouts.payout_id = postings.document_ref
+    where payouts.is_paid
+),
+
+duplicated as (
+    select * from {{ ref('int_ledger_postings_duplicated') }}
+),
+
+settlement_mismatches as (
+    -- Checked only where balance transactions (other than its own) name the payout.
+    select
+        cycle,
+        'payout_settlement_mismatch' as category,
+        payout_id as object_id,
+        journal_legal_entity_id,
+        cast(null as {{ text }}) as related_id,
+        currency,
+        payout_amount as expected_amount,
+        settled_amount as actual_amount,
+        {{ dbt.concat([
+            "'Payout '", "payout_id", "' of '", "currency", "' '",
+            money_text | replace('__AMOUNT__', 'payout_amount') | replace('__CURRENCY__', 'currency'),
+            "' settles balance transactions netting '", "currency", "' '",
+            money_text | replace('__AMOUNT__', 'settled_amount') | replace('__CURRENCY__', 'currency'),
+            "'.'"]) }} as detail
+    from payouts
+    where settled_transaction_count > 0
+        and abs(settled_net_minor - amount_minor) > {{ var('tolerance_minor') }}
+),
+
+posting_mismatches as (
+    select
+        cycle,
+        'payout_posting_mismatch' as category,
+        payout_id as object_id,
+        journal_legal_entity_id,
+        first_journal_id as related_id,
+        currency,
+        payout_amount as expected_amount,
+        cast(posted_amount as {{ type_decimal(18, 3) }}) as actual_amount,
+        case
+            when not is_posted then {{ dbt.concat([
+                "'Payout '", "payout_id", "' of '", "currency", "' '",
+                money_text | replace('__AMOUNT__', 'payout_amount') | replace('__CURRENCY__', 'currency'),
+                "' arrived but was never posted to the ledger.'"]) }}
+            else {{ dbt.concat([
+                "'Payout '", "payout_id", "' of '", "currency", "' '",
+                money_text | replace('__AMOUNT__', 'payout_amount') | replace('__CURRENCY__', 'currency'),
+                "' was posted to cash as '", "currency", "' '",
+                money_text | replace('__AMOUNT__', 'posted_amount') | replace('__CURRENCY__', 'currency'),
+                "'.'"]) }}
+        end as detail
+    from payouts
+    where not is_posted
+        or abs(posted_amount_minor - amount_minor) > {{ var('tolerance_minor') }}
+),
+
+findings as (
+    select * from settlement_mismatches
+    union all
+    select * from posting_mismatches
+),
+
+kept as (
+    -- Precedence: a payout posted more than once is not also compared on its posted amount
+    -- in that cycle (its settlement still is).
+    select findings.*
+    from findings
+    left join duplicated
+        on findings.object_id = duplicated.document_ref
+        and findings.cycle = duplicated.cycle
+    where not (
+        duplicated.document_ref is not null
+        and findings.category = 'payout_posting_mismatch'
+    )
+)
+
+select
+    cast(kept.cycle as {{ text }}) as cycle,
+    cast('payouts' as {{ text }}) as recon,
+    cast(kept.category as {{ text }}) as category,
+    cast(coalesce(severities.severity, 'error') as {{ text }}) as severity,
+    cast(kept.journal_legal_entity_id as {{ text }}) as legal_entity,
+    cast(null as {{ text }}) as customer_id,
+    cast(kept.object_id as {{ text }}) as object_id,
+    cast(null as date) as period_start,
+    cast(kept.related_id as {{ text }}) as related_id,
+    cast(upper(kept.currency) as {{ text }}) as currency,
+    cast(kept.expected_amount as {{ type_decimal(18, 3) }}) as expected_amount,
+    cast(kept.actual_amount as {{ type_decimal(18, 3) }}) as actual_amount,
+    cast(kept.actual_amount - kept.expected_amount as {{ type_decimal(18, 3) }}) as difference,
+    cast(null as {{ type_decimal(18, 3) }}) as leakage_amount,
+    cast(kept.detail as {{ text }}) as detail
+from kept
+left join {{ ref('int_recon_severities') }} as severities
+    on kept.category = severities.category
