@@ -1,0 +1,40 @@
+{#-
+    How many objects each recon looked at in the cycle being closed (var `cycle`): the union of
+    the recons' coverage models, one row per recon (0 when it had nothing to look at), from
+    which the reports compute match rates (objects without a finding / objects checked).
+-#}
+{%- set coverage_models = {
+    'billing_erp': 'recon_billing_erp__coverage',
+    'gateway_erp': 'recon_gateway_erp__coverage',
+    'gateway_billing': 'recon_gateway_billing__coverage',
+    'payouts': 'recon_payouts__coverage',
+    'revenue': 'recon_revenue__coverage',
+} -%}
+{%- set text = dbt.type_string() -%}
+
+with recons as (
+    {% for recon in coverage_models | sort -%}
+    select cast('{{ recon }}' as {{ text }}) as recon
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
+),
+
+coverage as (
+    {% for recon, model in coverage_models | dictsort -%}
+    select recon, objects_checked
+    from {{ ref(model) }}
+    where cycle = '{{ current_cycle() }}'
+    {% if not loop.last %}union all
+    {% endif -%}
+    {%- endfor %}
+)
+
+select
+    cast('{{ current_cycle() }}' as {{ text }}) as cycle,
+    recons.recon,
+    cast(coalesce(sum(coverage.objects_checked), 0) as {{ dbt.type_bigint() }}) as objects_checked
+from recons
+left join coverage
+    on recons.recon = coverage.recon
+group by recons.recon
