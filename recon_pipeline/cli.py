@@ -64,12 +64,14 @@ def run_command(args: argparse.Namespace) -> int:
     cycle = parse_cycle(args.cycle)
     if args.erp_url:
         reject_password_in_url(args.erp_url, where="--erp-url")
-    from_file = load_config_file(Path(args.config)) if args.config else {}
+    config = Path(args.config).absolute() if args.config else None
+    if config is not None:
+        load_config_file(config)  # a bad file stops the run here, in one line
     overrides = {
         "sources_dir": str(Path(args.sources).absolute()),
         "out_dir": str(Path(args.out).absolute()),
-        "erp_url": args.erp_url or from_file.get("erp_url"),
-        "reporting_currency": from_file.get("reporting_currency"),
+        "erp_url": args.erp_url,
+        "config_file": str(config) if config else None,
     }
     settings = _preflight(overrides)
     _use_dagster_home(default=settings.out_dir / "dagster_home")
@@ -226,7 +228,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="SQLAlchemy URL of the ERP, without password (RECON_ERP_PASSWORD supplies it)",
     )
-    run.add_argument("--config", metavar="FILE", help="TOML file: erp_url, reporting_currency")
+    run.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML reconciliation settings (format of config/recon.yml): tolerances, windows, "
+        "severities, reporting_currency",
+    )
 
     _add(commands, "demo", demo_command, "generate demo data and run every demo cycle")
 

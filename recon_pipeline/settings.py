@@ -4,15 +4,15 @@ Dagster-free, so that ``recon`` can check a run before it starts and the ``setti
 resolves the very same values at run time. Environment variables are read only when
 :meth:`Settings.resolve` is called, never at import time.
 
-Precedence, highest first: explicit value (command-line option, config file or Dagster run
-config), environment variable, default.
+Precedence, highest first: explicit value (command-line option or Dagster run config),
+environment variable, the reconciliation config file (``--config`` / ``RECON_CONFIG``, the
+format of config/recon.yml), default.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,18 +22,20 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
+    from recon_pipeline.lib.config import ReconConfig
+
 ENV_SOURCES_DIR = "RECON_SOURCES_DIR"
 ENV_OUT_DIR = "RECON_OUT_DIR"
 ENV_ERP_URL = "RECON_ERP_URL"
 ENV_ERP_PASSWORD = "RECON_ERP_PASSWORD"
 ENV_REPORTING_CURRENCY = "RECON_REPORTING_CURRENCY"
+ENV_CONFIG = "RECON_CONFIG"
 
 DEFAULT_SOURCES_DIR = Path("data/demo/sources")
 DEFAULT_OUT_DIR = Path("data/demo/out")
 DEFAULT_REPORTING_CURRENCY = "USD"
 
 SOURCE_SYSTEMS = ("billing", "payments", "erp", "usage", "crm", "reference")
-CONFIG_FILE_KEYS = ("erp_url", "reporting_currency")
 
 _CYCLE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -68,25 +70,15 @@ def parse_cycle_range(text: str) -> tuple[str, str]:
     return first, last
 
 
-def load_config_file(path: Path) -> dict[str, str]:
-    """Read a ``recon run --config`` TOML file: top-level ``erp_url``, ``reporting_currency``."""
+def load_config_file(path: Path | None) -> ReconConfig:
+    """The reconciliation settings of ``path`` (YAML, the format of config/recon.yml) over
+    the defaults; the defaults alone when ``path`` is None."""
+    from recon_pipeline.lib.config import ConfigError, load_config
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsError(f"cannot read config file {path}: {exc.strerror}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
-    unknown = sorted(set(data) - set(CONFIG_FILE_KEYS))
-    if unknown:
-        raise SettingsError(
-            f"config file {path} has unknown keys {', '.join(unknown)}; "
-            f"allowed: {', '.join(CONFIG_FILE_KEYS)}"
-        )
-    if not all(isinstance(value, str) for value in data.values()):
-        raise SettingsError(f"config file {path}: every value must be a string")
-    if "erp_url" in data:
-        reject_password_in_url(data["erp_url"], where=f"erp_url in {path}")
-    return dict(data)
+        return load_config(path)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def reject_password_in_url(url: str, *, where: str) -> None:
@@ -105,6 +97,7 @@ class Settings:
     out_dir: Path
     erp_url: str
     reporting_currency: str
+    config_file: Path | None = None
 
     @classmethod
     def resolve(
@@ -114,6 +107,7 @@ class Settings:
         out_dir: str | None = None,
         erp_url: str | None = None,
         reporting_currency: str | None = None,
+        config_file: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
         """Fill what was not given explicitly from ``environ`` (default: the process's), then
@@ -123,14 +117,34 @@ class Settings:
         sources = Path(sources_dir or env.get(ENV_SOURCES_DIR) or DEFAULT_SOURCES_DIR)
         out = Path(out_dir or env.get(ENV_OUT_DIR) or DEFAULT_OUT_DIR)
         url = erp_url or env.get(ENV_ERP_URL) or _default_erp_url(sources)
+        config_text = config_file or env.get(ENV_CONFIG)
+        config = Path(config_text).absolute() if config_text else None
+        configured = load_config_file(config).reporting_currency if config else None
         currency = (
-            reporting_currency or env.get(ENV_REPORTING_CURRENCY) or DEFAULT_REPORTING_CURRENCY
+            reporting_currency
+            or env.get(ENV_REPORTING_CURRENCY)
+            or configured
+            or DEFAULT_REPORTING_CURRENCY
         ).upper()
         if not _CURRENCY.match(currency):
             raise SettingsError(
                 f"reporting currency {currency!r} is not an ISO 4217 code such as USD or EUR"
             )
-        return cls(sources.absolute(), out.absolute(), url, currency)
+        return cls(sources.absolute(), out.absolute(), url, currency, config)
+
+    def recon_config(self) -> ReconConfig:
+        """Tolerances, windows and severities of this run (config/recon.yml and ``config_file``)."""
+        return load_config_file(self.config_file)
+
+    def dbt_vars(self, cycle: str) -> dict[str, object]:
+        """The vars every dbt invocation of a run gets: the cycle, the output directory and
+        the reconciliation settings (the reporting currency as resolved here)."""
+        return {
+            **self.recon_config().dbt_vars(),
+            "reporting_currency": self.reporting_currency,
+            "cycle": cycle,
+            "out_dir": self.out_dir.as_posix(),
+        }
 
     def raw_dir(self, cycle: str) -> Path:
         """Raw zone of ``cycle``: the sources landed as Parquet, read by the dbt project."""

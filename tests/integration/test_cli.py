@@ -100,11 +100,11 @@ def test_run_bad_cycle(tiny_sources: Path, tmp_path: Path, cycle: str, needle: s
 
 
 def test_run_unreadable_config(tiny_sources: Path, tmp_path: Path) -> None:
-    config = tmp_path / "recon.toml"
-    config.write_text("erp_url = [unclosed")
+    config = tmp_path / "recon.yml"
+    config.write_text("tolerance_minor: [unclosed")
     args = ["--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(tmp_path / "out")]
-    assert_one_line_error(recon("run", *args, "--config", str(config)), "not valid TOML")
-    assert_one_line_error(recon("run", *args, "--config", str(tmp_path / "x.toml")), "cannot read")
+    assert_one_line_error(recon("run", *args, "--config", str(config)), "not valid YAML")
+    assert_one_line_error(recon("run", *args, "--config", str(tmp_path / "x.yml")), "cannot read")
 
 
 def test_run_unreachable_erp(tiny_sources: Path, tmp_path: Path) -> None:

@@ -75,17 +75,20 @@ def test_unparseable_erp_url_is_not_echoed() -> None:
 
 
 def test_config_file(tmp_path: Path) -> None:
-    path = tmp_path / "recon.toml"
-    path.write_text('reporting_currency = "GBP"\nerp_url = "sqlite:////x/ledger.sqlite"\n')
-    assert load_config_file(path) == {
-        "reporting_currency": "GBP",
-        "erp_url": "sqlite:////x/ledger.sqlite",
-    }
-    path.write_text('tolerance = "0.01"\n')
-    with pytest.raises(SettingsError, match="unknown keys tolerance"):
+    path = tmp_path / "recon.yml"
+    path.write_text("reporting_currency: GBP\ntolerance_minor: 5\n")
+    config = load_config_file(path)
+    assert (config.reporting_currency, config.tolerance_minor, config.grace_days) == ("GBP", 5, 3)
+    settings = Settings.resolve(config_file=str(path), environ={})
+    assert settings.reporting_currency == "GBP"
+    assert settings.dbt_vars("2026-09")["tolerance_minor"] == 5
+    assert Settings.resolve(config_file=str(path), reporting_currency="EUR",
+                            environ={}).reporting_currency == "EUR"
+    path.write_text("tolerance: 0.01\n")
+    with pytest.raises(SettingsError, match="unknown setting"):
         load_config_file(path)
-    path.write_text('erp_url = "postgresql://u:pw@h/db"\n')
-    with pytest.raises(SettingsError, match="RECON_ERP_PASSWORD"):
+    path.write_text("tolerance_minor: [unclosed\n")
+    with pytest.raises(SettingsError, match="not valid YAML"):
         load_config_file(path)
 
 

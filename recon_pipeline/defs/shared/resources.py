@@ -7,6 +7,7 @@ from recon_pipeline.settings import (
     DEFAULT_OUT_DIR,
     DEFAULT_REPORTING_CURRENCY,
     DEFAULT_SOURCES_DIR,
+    ENV_CONFIG,
     ENV_ERP_PASSWORD,
     ENV_ERP_URL,
     ENV_OUT_DIR,
@@ -45,6 +46,12 @@ class ReconSettings(dg.ConfigurableResource):
         f"else {DEFAULT_REPORTING_CURRENCY}.",
     )
 
+    config_file: str | None = Field(
+        default=None,
+        description=f"Reconciliation settings (YAML, the format of config/recon.yml: "
+        f"tolerances, windows, severities). Empty: ${ENV_CONFIG}, else config/recon.yml.",
+    )
+
     def resolve(self) -> Settings:
         """The settings of this run; a user error becomes a ``dg.Failure`` with its message."""
         try:
@@ -53,6 +60,7 @@ class ReconSettings(dg.ConfigurableResource):
                 out_dir=self.out_dir,
                 erp_url=self.erp_url,
                 reporting_currency=self.reporting_currency,
+                config_file=self.config_file,
             )
         except SettingsError as exc:
             raise dg.Failure(description=str(exc)) from None

@@ -35,7 +35,7 @@ def warehouse_dbt_models(
     cycle = context.partition_key
     artifacts = resolved.out_dir / "dbt" / cycle
     artifacts.mkdir(parents=True, exist_ok=True)
-    dbt_vars = {"cycle": cycle, "out_dir": resolved.out_dir.as_posix()}
+    dbt_vars = resolved.dbt_vars(cycle)
     invocation = dbt.cli(
         ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=artifacts
     )
