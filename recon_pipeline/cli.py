@@ -132,7 +132,7 @@ def _preflight(overrides: Mapping[str, str | None]) -> Settings:
         sources_dir=overrides["sources_dir"],
         out_dir=overrides["out_dir"],
         erp_url=overrides["erp_url"],
-        reporting_currency=overrides["reporting_currency"],
+        config_file=overrides.get("config_file"),
     )
     settings.check_sources_dir()
     settings.check_erp()

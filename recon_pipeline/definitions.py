@@ -9,6 +9,7 @@ from recon_pipeline.defs.crm import definitions as crm
 from recon_pipeline.defs.erp import definitions as erp
 from recon_pipeline.defs.payments import definitions as payments
 from recon_pipeline.defs.reference import definitions as reference
+from recon_pipeline.defs.reports import definitions as reports
 from recon_pipeline.defs.shared import definitions as shared
 from recon_pipeline.defs.sources import definitions as sources
 from recon_pipeline.defs.usage import definitions as usage
@@ -24,5 +25,6 @@ defs = dg.Definitions.merge(
     crm.defs,
     reference.defs,
     warehouse.defs,
+    reports.defs,
     close.defs,
 )

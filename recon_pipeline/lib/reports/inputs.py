@@ -27,12 +27,12 @@ def read_cycle_inputs(warehouse: Path, raw_dir: Path, cycle: str,
     if not warehouse.is_file():
         raise ReportInputError(f"warehouse {warehouse} not found: build the dbt models first")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        findings = con.execute(
-            "select * from marts.fct_mismatches where cycle = ? "
-            "order by recon, category, object_id, period_start", [cycle]).to_arrow_table()
-        coverage = con.execute(
+        findings = con.sql(
+            "select * from marts.fct_mismatches where cycle = $1 "
+            "order by recon, category, object_id, period_start", params=[cycle]).to_arrow_table()
+        coverage = con.sql(
             "select recon, sum(objects_checked) from marts.fct_recon_coverage "
-            "where cycle = ? group by recon", [cycle]).fetchall()
+            "where cycle = $1 group by recon", params=[cycle]).fetchall()
     quarantine = _read(raw_dir / "quarantine.parquet")
     counts = _read(raw_dir / "file_counts.parquet")
     rows_read: Counter[str] = Counter()
