@@ -278,10 +278,12 @@ LEGAL_ENTITIES: list[Row] = [
 ]
 
 FX_RATES: list[Row] = [
-    {"date": "2026-09-28", "currency": "EUR", "rate_to_reporting": "1.08"},
-    {"date": "2026-09-30", "currency": "EUR", "rate_to_reporting": "1.0812345678"},
-    {"date": "2026-09-29", "currency": "JPY", "rate_to_reporting": "0.00668539"},
-    {"date": "2026-09-30", "currency": "USD", "rate_to_reporting": "1"},
+    {"rate_date": date(2026, 9, 28), "currency": "EUR", "rate_to_reporting": Decimal("1.08")},
+    {"rate_date": date(2026, 9, 30), "currency": "EUR",
+     "rate_to_reporting": Decimal("1.0812345678")},
+    {"rate_date": date(2026, 9, 29), "currency": "JPY",
+     "rate_to_reporting": Decimal("0.00668539")},
+    {"rate_date": date(2026, 9, 30), "currency": "USD", "rate_to_reporting": Decimal("1")},
 ]
 
 SAMPLE: dict[tuple[str, str], list[Row]] = {

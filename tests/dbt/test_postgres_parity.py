@@ -83,19 +83,13 @@ def test_sample_canonical_model_is_the_same_on_both(
 @pytest.mark.slow
 def test_generated_canonical_model_is_the_same_on_both(tmp_path: Path, pg_prefix: str) -> None:
     """Demo-sized generated sources, extracted as the pipeline does, built on both targets."""
-    from recon_pipeline.defs.reference.landing import land_csv
     from recon_pipeline.generate import generate
-    from recon_pipeline.lib.extract import OBJECTS, extract_sources
-    from tests.dbt.raw import REFERENCE_COLUMNS
+    from recon_pipeline.lib.extract import extract_sources
 
     sources = tmp_path / "sources"
     generate(sources, seed=7, scale=1.0)
     out, raw = tmp_path / "out", tmp_path / "out" / "raw" / CYCLE
-    extract_sources(sources, None, raw,
-                    objects=[o for o in OBJECTS if not o.startswith("reference/")])
-    for table, columns in REFERENCE_COLUMNS.items():  # as the Dagster reference assets land it
-        land_csv(sources / "reference" / f"{table}.csv", raw / "reference" / f"{table}.parquet",
-                 columns)
+    extract_sources(sources, None, raw)
     duck = Dbt(out)("build")
     assert duck.ok, duck.output
     prefix = f"{pg_prefix}gen_"

@@ -5,10 +5,6 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-import polars as pl
-import pytest
-
-from recon_pipeline.defs.reference.landing import LandingError, land_csv
 from recon_pipeline.defs.sources.inventory import count_lines, missing_systems, scan_sources
 
 
@@ -35,21 +31,3 @@ def test_scan_keeps_to_the_source_systems(tmp_path: Path) -> None:
         ("erp/ledger.sqlite", None),
     ]
     assert missing_systems(files) == ["payments", "usage", "crm", "reference"]
-
-
-def test_land_csv_keeps_named_columns_as_strings(tmp_path: Path) -> None:
-    source = tmp_path / "legal_entities.csv"
-    source.write_text("\ufeffentity_code,extra,name\nUS01,x,Acme\n007,y,Bond\n", encoding="utf-8")
-    frame = land_csv(source, tmp_path / "out" / "t.parquet", ("entity_code", "name"))
-    landed = pl.read_parquet(tmp_path / "out" / "t.parquet")
-    assert landed.equals(frame)
-    assert landed.schema == pl.Schema({"entity_code": pl.String, "name": pl.String})
-    assert landed["entity_code"].to_list() == ["US01", "007"]
-
-
-def test_land_csv_says_what_is_missing(tmp_path: Path) -> None:
-    with pytest.raises(LandingError, match="not found"):
-        land_csv(tmp_path / "nope.csv", tmp_path / "t.parquet", ("a",))
-    (tmp_path / "t.csv").write_text("a\n1\n")
-    with pytest.raises(LandingError, match="lacks the columns b"):
-        land_csv(tmp_path / "t.csv", tmp_path / "t.parquet", ("a", "b"))

@@ -1,7 +1,7 @@
-"""Definitions of the reference domain."""
+"""Definitions of the reference domain: legal entities and FX rates, extracted like every source."""
 
 import dagster as dg
 
-from recon_pipeline.defs.reference.assets import reference_assets
+from recon_pipeline.defs.shared.extraction import extraction_assets
 
-defs = dg.Definitions(assets=reference_assets)
+defs = dg.Definitions(assets=extraction_assets("reference"))

@@ -1,10 +1,10 @@
 with source as (
-    select * from {{ source('reference', 'fx_rates') }}
+    select * from {{ raw_table('reference', 'fx_rates') }}
 ),
 
 renamed as (
     select
-        cast({{ adapter.quote('date') }} as date) as rate_date,
+        cast(rate_date as date) as rate_date,
         upper(cast(currency as {{ dbt.type_string() }})) as currency,
         cast(rate_to_reporting as {{ type_fx_rate() }}) as rate_to_reporting
     from source

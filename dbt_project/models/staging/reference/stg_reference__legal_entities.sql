@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('reference', 'legal_entities') }}
+    select * from {{ raw_table('reference', 'legal_entities') }}
 ),
 
 renamed as (
