@@ -77,8 +77,8 @@ def load_config_file(path: Path | None) -> ReconConfig:
 
     try:
         return load_config(path)
-    except ConfigError as exc:
-        raise SettingsError(str(exc)) from None
+    except ConfigError as exc:  # YAML parser messages span lines: the user gets one
+        raise SettingsError(" ".join(str(exc).split())) from None
 
 
 def reject_password_in_url(url: str, *, where: str) -> None:

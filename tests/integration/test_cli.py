@@ -147,23 +147,33 @@ def test_run_without_erp_database(tiny_sources: Path, tmp_path: Path) -> None:
     assert not (tiny_sources / "erp" / "ledger.sqlite").exists()
 
 
+@pytest.fixture(scope="module")
+def generated_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated sources directory with every system's files (one cycle)."""
+    from recon_pipeline.generate import generate
+
+    return generate(tmp_path_factory.mktemp("gen") / "sources", seed=5, scale=0.1,
+                    cycles=(CYCLE, CYCLE), history_months=1).out
+
+
 def test_run_materializes_the_graph_and_records_the_run(
-    tiny_sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    generated_sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    done = recon("run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(out))
+    done = recon("run", "--sources", str(generated_sources), "--cycle", CYCLE, "--out", str(out))
     assert done.returncode == 0, done.stdout + done.stderr
     home = out / "dagster_home"
     assert f"DAGSTER_HOME is not set: recording runs in {home}" in done.stdout
 
     assert (out / "raw" / CYCLE / "sources_inventory.json").is_file()
     assert (out / "dbt" / CYCLE / "run_results.json").is_file()
+    assert (out / "reports" / CYCLE / "summary.json").is_file()
     with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as warehouse:
         entities = warehouse.sql(
             "select legal_entity_id, functional_currency "
             "from staging.stg_reference__legal_entities order by 1"
         ).fetchall()
-    assert entities == [("DE01", "EUR"), ("US01", "USD")]
+    assert entities == [("DE01", "EUR"), ("GB01", "GBP"), ("JP01", "JPY"), ("US01", "USD")]
 
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     with dg.DagsterInstance.get() as instance:
@@ -171,8 +181,9 @@ def test_run_materializes_the_graph_and_records_the_run(
         assert [(r.job_name, r.status, r.tags.get("dagster/partition")) for r in runs] == [
             ("close_cycle", dg.DagsterRunStatus.SUCCESS, CYCLE)
         ]
-        staged = dg.AssetKey(["staging", "stg_reference__legal_entities"])
-        assert instance.get_latest_materialization_event(staged) is not None
+        for key in (["staging", "stg_reference__legal_entities"], ["raw", "billing", "invoices"],
+                    ["reports", "cycle_reports"]):
+            assert instance.get_latest_materialization_event(dg.AssetKey(key)) is not None
 
 
 def test_generate_rejects_a_bad_range(tmp_path: Path) -> None:
@@ -180,11 +191,17 @@ def test_generate_rejects_a_bad_range(tmp_path: Path) -> None:
     assert_one_line_error(done, "FIRST:LAST")
 
 
-def test_run_that_fails_exits_1_and_names_the_step(tiny_sources: Path, tmp_path: Path) -> None:
-    (tiny_sources / "reference" / "fx_rates.csv").write_text("day,currency\n2026-09-30,EUR\n")
+def test_run_that_fails_exits_1_and_names_the_step(
+    generated_sources: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    sources = tmp_path / "sources"
+    shutil.copytree(generated_sources, sources)
+    (sources / "reference" / "fx_rates.csv").write_text("day,currency\n2026-09-30,EUR\n")
     out = tmp_path / "out"
-    done = recon("run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(out))
+    done = recon("run", "--sources", str(sources), "--cycle", CYCLE, "--out", str(out))
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"cycle {CYCLE}: run ") and "failed" in last
-    assert "raw__reference__fx_rates" in last and "lacks the columns date" in last
+    assert "extract_reference_fx_rates" in last and "lacks the columns" in last
