@@ -12,8 +12,6 @@ from typing import Any
 
 import duckdb
 
-from recon_pipeline.defs.reference.assets import REFERENCE_TABLES
-from recon_pipeline.defs.reference.landing import land_csv
 from recon_pipeline.lib.extract import OBJECTS, combine_parts, extract_object
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -48,24 +46,19 @@ Finding = tuple[str, str, str]  # cycle, category, object_id
 
 
 def extract_raw(sources: Path, raw_dir: Path) -> None:
-    """Write the raw zone of ``sources`` to ``raw_dir`` (OUT/raw/<cycle>) as the pipeline does:
-    every source object the export has (a hand-built case leaves out what it does not need;
-    the dbt project then reads an absent table as empty), and the reference CSVs landed as
-    text, as the reference assets land them."""
+    """Write the raw zone of ``sources`` to ``raw_dir`` (OUT/raw/<cycle>) as the pipeline
+    does, object by object; a hand-built case leaves out the exports it does not need, whose
+    tables the dbt project then reads as empty."""
     for name in OBJECTS:
         system, table = name.split("/")
-        if system == "reference":
-            continue
         if system in ("billing", "payments") and not any(
             (sources / system).glob(f"{table}.jsonl*")
         ):
             continue
+        if system in ("crm", "reference") and not any((sources / system).glob(f"{table}.csv")):
+            continue
         extract_object(sources, name, raw_dir)
     combine_parts(raw_dir)
-    for table, columns in REFERENCE_TABLES.items():
-        csv = sources / "reference" / f"{table}.csv"
-        if csv.is_file():
-            land_csv(csv, raw_dir / "reference" / f"{table}.parquet", columns)
 
 
 class DbtProject:

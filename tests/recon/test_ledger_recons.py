@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml  # type: ignore[import-untyped, unused-ignore]
 
 from recon_pipeline.generate import generate
 from recon_pipeline.lib.config import CATEGORIES as ALL_CATEGORIES
