@@ -13,6 +13,9 @@
     'recon_gateway_billing',
     'recon_payouts',
     'recon_revenue',
+    'recon_subscription_billing',
+    'recon_usage_billing',
+    'recon_customer_master',
 ] -%}
 {%- set text = dbt.type_string() -%}
 

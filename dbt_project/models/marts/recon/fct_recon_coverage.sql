@@ -9,6 +9,9 @@
     'gateway_billing': 'recon_gateway_billing__coverage',
     'payouts': 'recon_payouts__coverage',
     'revenue': 'recon_revenue__coverage',
+    'subscription_billing': 'recon_subscription_billing__coverage',
+    'usage_billing': 'recon_usage_billing__coverage',
+    'customer_master': 'recon_customer_master__coverage',
 } -%}
 {%- set text = dbt.type_string() -%}
 
