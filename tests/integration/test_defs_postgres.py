@@ -1,87 +1,72 @@
-"""The same project against PostgreSQL (127.0.0.1:5432, database ``test``, trust auth)."""
+"""A whole run with the ERP on PostgreSQL (127.0.0.1:5432, trust auth) instead of SQLite."""
 
 from __future__ import annotations
 
-import json
+import csv
 import os
-import subprocess
-import sys
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+import pyarrow.parquet as pq
 import pytest
 
-from tests.integration.test_cli import CYCLE, recon, tiny_sources
+from recon_pipeline.generate import generate
+from tests.integration.test_cli import CYCLE, recon
 
 pytestmark = pytest.mark.postgres
 
-DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
-DBT = Path(sys.executable).parent / "dbt"
 PG = "host=127.0.0.1 port=5432 dbname=test user=postgres"
-__all__ = ["tiny_sources"]  # the fixture, re-used
+LEDGER_DDL = (
+    "create table gl_accounts (account_code text, name text, role text)",
+    "create table erp_customers (customer_code text, name text, entity_code text, "
+    "currency text, country text, tax_id text, external_ref text)",
+    "create table gl_journal_lines (entity_code text, journal_id text, line_no integer, "
+    "posting_date date, period text, account_code text, debit numeric(18, 2), "
+    "credit numeric(18, 2), currency text, document_type text, document_ref text, "
+    "customer_code text, reversal_of text)",
+)
 
 
 @pytest.fixture
-def raw_reference() -> Iterator[None]:
-    """The raw zone's reference tables as a loader would put them in PostgreSQL: all text."""
-    with psycopg.connect(PG, autocommit=True) as db:
-        db.execute("drop schema if exists raw_reference cascade")
-        db.execute("drop schema if exists staging cascade")
-        db.execute("create schema raw_reference")
-        db.execute(
-            "create table raw_reference.legal_entities "
-            "(entity_code text, name text, functional_currency text, country text)"
-        )
-        db.execute(
-            "insert into raw_reference.legal_entities values "
-            "('US01', 'Acme Inc', 'USD', 'US'), ('JP01', 'Acme KK', 'jpy', 'JP')"
-        )
-        db.execute(
-            "create table raw_reference.fx_rates (date text, currency text, rate_to_reporting text)"
-        )
-        db.execute(
-            "insert into raw_reference.fx_rates values "
-            "('2026-09-30', 'JPY', '0.006685390000'), ('2026-09-30', 'usd', '1')"
-        )
-        yield
-        db.execute("drop schema if exists raw_reference cascade")
-        db.execute("drop schema if exists staging cascade")
+def erp_database(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """Generated sources, and their SQLite ledger copied into a fresh PostgreSQL database."""
+    sources = generate(tmp_path / "sources", seed=5, scale=0.1, cycles=(CYCLE, CYCLE),
+                       history_months=1).out
+    name = f"recon_erp_{os.getpid()}"
+    with psycopg.connect(PG, autocommit=True) as admin:
+        admin.execute(f"drop database if exists {name}")
+        admin.execute(f"create database {name}")
+    try:
+        ledger = sqlite3.connect(sources / "erp" / "ledger.sqlite")
+        with psycopg.connect(f"host=127.0.0.1 port=5432 dbname={name} user=postgres") as db:
+            for ddl in LEDGER_DDL:
+                db.execute(ddl)
+            for table, width in (("gl_accounts", 3), ("erp_customers", 7),
+                                 ("gl_journal_lines", 13)):
+                rows = ledger.execute(f"select * from {table}").fetchall()
+                marks = ", ".join(["%s"] * width)
+                with db.cursor() as cur:
+                    cur.executemany(f"insert into {table} values ({marks})", rows)
+        ledger.close()
+        yield sources, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG, autocommit=True) as admin:
+            admin.execute(f"drop database if exists {name} with (force)")
 
 
-def test_staging_models_build_on_postgres(raw_reference: None, tmp_path: Path) -> None:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("RECON_")},
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-        "DBT_PROFILES_DIR": str(DBT_PROJECT),
-    }
-    done = subprocess.run(
-        [str(DBT), "build", "--target", "postgres", "--vars", json.dumps({"cycle": CYCLE})],
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    with psycopg.connect(PG) as db:
-        rates = db.execute(
-            "select currency, rate_to_reporting::text from staging.stg_reference__fx_rates "
-            "order by currency"
-        ).fetchall()
-        entities = db.execute(
-            "select legal_entity_id, functional_currency "
-            "from staging.stg_reference__legal_entities order by 1"
-        ).fetchall()
-    assert rates == [("JPY", "0.006685390000"), ("USD", "1.000000000000")]
-    assert entities == [("JP01", "JPY"), ("US01", "USD")]
-
-
-def test_run_with_the_erp_on_postgres(tiny_sources: Path, tmp_path: Path) -> None:
+def test_run_with_the_erp_on_postgres(erp_database: tuple[Path, str], tmp_path: Path) -> None:
+    sources, url = erp_database
+    (sources / "erp" / "ledger.sqlite").unlink()  # only PostgreSQL has the ledger now
     out = tmp_path / "out"
-    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    done = recon(
-        "run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(out), "--erp-url", url
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = recon("run", "--sources", str(sources), "--cycle", CYCLE, "--out", str(out),
+                 "--erp-url", url)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(sources / "_truth" / "findings.csv", newline="", encoding="utf-8") as f:
+        truth = {(r["category"], r["object_id"], r["period_start"])
+                 for r in csv.DictReader(f) if r["cycle"] == CYCLE}
+    rows = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet").to_pylist()
+    found = {(r["category"], r["object_id"],
+              r["period_start"].isoformat() if r["period_start"] else "") for r in rows}
+    assert found == truth
