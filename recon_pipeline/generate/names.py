@@ -35,6 +35,7 @@ def _roman(n: int) -> str:
             return word.capitalize() + "tech"
 
 
-def tax_id_for(rng: random.Random, country: str) -> str:
-    """A VAT / EIN-style identifier with its country prefix, digits only after it."""
-    return f"{country}{rng.randint(100000000, 999999999)}"
+def tax_id_for(index: int, country: str) -> str:
+    """A VAT / EIN-style identifier with its country prefix, unique per customer index (random
+    digits collide among a million customers and would make true duplicate tax ids)."""
+    return f"{country}{100000000 + (index * 7919 + 12345) % 900000000}"

@@ -65,7 +65,7 @@ class Simulation:
         """The customer as billing, the ERP and the CRM know it."""
         plan, rng = self.plan, self.rng
         name = company_name(rng, self.index, plan.country)
-        tax_id = tax_id_for(rng, plan.country) if plan.has_tax_id else None
+        tax_id = tax_id_for(self.index, plan.country) if plan.has_tax_id else None
         code = self.ctx.erp_code(plan.entity)
         cus = self.sid("cus", 14)
         party = Party(
@@ -181,8 +181,9 @@ class Simulation:
         if upgraded and sp.upgrade:
             self.proration_invoice(sub, licensed, old_quantities, at(0), at(1), sp.upgrade)
         for item in metered:  # the trial's last days and the period still open at the export
-            if sub.trial_end:
-                self.usage_events(sub, item, max(sp.start, anchor - days(3)), min(anchor, x))
+            if sub.trial_end:  # the trial's last days, unless the subscription ended before
+                self.usage_events(sub, item, max(sp.start, anchor - days(3)),
+                                  min(anchor, x, sub.ended_at or x))
             if k >= 1 and sub.ended_at is None:
                 self.usage_events(sub, item, at(k - 1), x)
         sub.status = self.status(sub)
