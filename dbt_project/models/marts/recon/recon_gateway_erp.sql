@@ -251,22 +251,7 @@ kept as (
 )
 
 select
-    cast(kept.cycle as {{ text }}) as cycle,
-    cast('gateway_erp' as {{ text }}) as recon,
-    cast(kept.category as {{ text }}) as category,
-    cast(coalesce(severities.severity, 'error') as {{ text }}) as severity,
-    cast(coalesce(customers.legal_entity_id, kept.journal_legal_entity_id) as {{ text }})
-        as legal_entity,
-    cast(kept.customer_id as {{ text }}) as customer_id,
-    cast(kept.object_id as {{ text }}) as object_id,
-    cast(null as date) as period_start,
-    cast(kept.related_id as {{ text }}) as related_id,
-    cast(upper(kept.currency) as {{ text }}) as currency,
-    cast(kept.expected_amount as {{ type_decimal(18, 3) }}) as expected_amount,
-    cast(kept.actual_amount as {{ type_decimal(18, 3) }}) as actual_amount,
-    cast(kept.actual_amount - kept.expected_amount as {{ type_decimal(18, 3) }}) as difference,
-    cast(null as {{ type_decimal(18, 3) }}) as leakage_amount,
-    cast(kept.detail as {{ text }}) as detail
+    {{ ledger_finding_columns('gateway_erp', 'coalesce(customers.legal_entity_id, kept.journal_legal_entity_id)') }}
 from kept
 left join {{ ref('dim_customers') }} as customers
     on kept.customer_id = customers.customer_id
