@@ -7,6 +7,7 @@ import dagster as dg
 from recon_pipeline.defs.shared.extraction import OBJECT_TABLES
 from recon_pipeline.defs.shared.partitions import OWNERS, cycle_partitions, one_run_per_cycle
 from recon_pipeline.defs.shared.resources import ReconSettings
+from recon_pipeline.defs.shared.runs import is_provisional
 
 RAW_KEYS = [dg.AssetKey(["raw", name.split("/", 1)[0], table])
             for name, tables in OBJECT_TABLES.items() for table in tables]
@@ -77,9 +78,12 @@ def cycle_reports(
                                    resolved.raw_dir(cycle), cycle, resolved.reporting_currency)
     except ReportInputError as exc:
         raise dg.Failure(description=str(exc)) from None
-    result = write_reports(resolved.out_dir, inputs, now=datetime.now(UTC))
+    provisional = is_provisional(context)
+    result = write_reports(resolved.out_dir, inputs, now=datetime.now(UTC),
+                           provisional=provisional)
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": result.mismatches.num_rows,
+        "provisional": provisional,
         "folder": dg.MetadataValue.path(str(result.folder)),
         "largest_findings": dg.MetadataValue.md(markdown_preview(result.mismatches, 10)),
     }
