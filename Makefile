@@ -30,8 +30,16 @@ unit: $(STAMP)
 test: lint types
 	$(BIN)/pytest -q
 
+# The Dagster UI and daemon on this machine. The instance settings (run queue: one warehouse
+# writer at a time; telemetry off) are config/dagster.yaml, copied into DAGSTER_HOME only when it
+# has no dagster.yaml yet, so an edited or PostgreSQL one there is kept.
 dev: $(STAMP)
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} $(BIN)/dagster dev -w workspace.yaml
+	@home=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home}; \
+	mkdir -p "$$home"; \
+	if [ ! -f "$$home/dagster.yaml" ]; then \
+	  cp config/dagster.yaml "$$home/dagster.yaml" && echo "wrote $$home/dagster.yaml"; \
+	fi; \
+	DAGSTER_HOME="$$home" exec $(BIN)/dagster dev -w workspace.yaml
 
 clean:
 	rm -rf $(VENV) data/demo data/dagster_home dbt_project/target dbt_project/logs
