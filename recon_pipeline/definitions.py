@@ -8,6 +8,7 @@ from recon_pipeline.defs.close import definitions as close
 from recon_pipeline.defs.crm import definitions as crm
 from recon_pipeline.defs.erp import definitions as erp
 from recon_pipeline.defs.payments import definitions as payments
+from recon_pipeline.defs.quality import definitions as quality
 from recon_pipeline.defs.reference import definitions as reference
 from recon_pipeline.defs.reports import definitions as reports
 from recon_pipeline.defs.shared import definitions as shared
@@ -25,6 +26,7 @@ defs = dg.Definitions.merge(
     crm.defs,
     reference.defs,
     warehouse.defs,
+    quality.defs,
     reports.defs,
     close.defs,
 )

@@ -206,7 +206,8 @@ def invoice(inv: Invoice, party: Party) -> Obj:
     current = inv.shape == "current"
     entity = ENTITY_BY_CODE[party.entity]
     paid = inv.status == "paid"
-    remaining = 0 if inv.status in ("paid", "void") else inv.total - inv.amount_paid
+    # Nothing is paid on an open or draft invoice: all of it remains (never below zero).
+    remaining = 0 if inv.status in ("paid", "void") else inv.total
     obj: Obj = {
         "id": inv.id, "object": "invoice", "account_country": entity.country,
         "account_name": entity.name, "account_tax_ids": None, "amount_due": inv.total,

@@ -56,7 +56,7 @@ def raw_quarantine(
 @dg.asset(
     key=["reports", "cycle_reports"],
     deps=[raw_quarantine, dg.AssetKey(["marts", "fct_mismatches"]),
-          dg.AssetKey(["marts", "fct_recon_coverage"])],
+          dg.AssetKey(["marts", "fct_recon_coverage"]), dg.AssetKey(["quality", "expectations"])],
     group_name="reports",
     kinds={"python", "parquet", "html", "excel"},
     owners=OWNERS,
@@ -67,7 +67,10 @@ def cycle_reports(
 ) -> dg.MaterializeResult:
     """What finance opens for the cycle: OUT/reports/<cycle>/ mismatches (Parquet and CSV),
     report.xlsx, a self-contained report.html with charts, summary.json, quarantine.parquet,
-    and the exception ledger OUT/exceptions.parquet that follows every finding across cycles."""
+    and the exception ledger OUT/exceptions.parquet that follows every finding across cycles.
+    The report is final only when no blocking expectation failed (quality/expectations);
+    otherwise it is written all the same, marked not passing."""
+    from recon_pipeline.lib.quality.validate import read_validation
     from recon_pipeline.lib.reports import headline_figures, markdown_preview, write_reports
     from recon_pipeline.lib.reports.inputs import ReportInputError, read_cycle_inputs
 
@@ -80,7 +83,8 @@ def cycle_reports(
         raise dg.Failure(description=str(exc)) from None
     provisional = is_provisional(context)
     result = write_reports(resolved.out_dir, inputs, now=datetime.now(UTC),
-                           provisional=provisional)
+                           provisional=provisional,
+                           validation=read_validation(resolved.out_dir, cycle))
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": result.mismatches.num_rows,
         "provisional": provisional,

@@ -64,8 +64,14 @@ def match_rates(rows: list[Row], objects_checked: Mapping[str, int]) -> dict[str
 def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
               rows_read: Mapping[str, int], rows_quarantined: Mapping[str, int],
               objects_checked: Mapping[str, int], provisional: bool,
-              generated_at: datetime) -> dict[str, Any]:
-    """summary.json: the keys of interfaces.md and a few more; money as decimal strings."""
+              generated_at: datetime,
+              validation: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """summary.json: the keys of interfaces.md and a few more; money as decimal strings.
+
+    ``status`` is ``provisional`` for an intra-cycle run, ``not_passing`` when a blocking
+    expectation failed (or none were validated), else ``final``; ``expectations`` lists every
+    suite's outcome: ``{suite, asset, success, evaluated, unexpected, ...}``.
+    """
     rows = mismatches.to_pylist()
     by_category = Counter(r["category"] for r in rows)
     leak_cat: dict[str, Decimal] = {c: Decimal(0) for c in sorted(LEAKAGE_CATEGORIES)}
@@ -78,10 +84,16 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
         if r["difference"] is not None and r["currency"]:
             amounts[r["category"]][r["currency"].upper()] += abs(r["difference"])
     total = sum(leak_cat.values(), Decimal(0))
+    expectations = [{k: v for k, v in suite.items() if k not in ("expectations", "seconds")}
+                    for suite in (validation or {}).get("suites", [])]
+    passing = bool(validation and validation.get("passing"))
+    status = "provisional" if provisional else "final" if passing else "not_passing"
     return {
         "cycle": cycle,
         "reporting_currency": reporting_currency.upper(),
         "provisional": provisional,
+        "status": status,
+        "final": status == "final",
         "generated_at": generated_at.isoformat(),
         "findings_total": len(rows),
         "findings_by_category": {c: by_category.get(c, 0) for cs in CATEGORIES.values()
@@ -106,6 +118,8 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
         "rows_read": dict(sorted(rows_read.items())),
         "rows_quarantined": {s: rows_quarantined.get(s, 0)
                              for s in sorted(set(rows_read) | set(rows_quarantined))},
+        "expectations_passing": passing if validation else None,
+        "expectations": expectations,
     }
 
 
@@ -123,6 +137,7 @@ def headline_figures(summary: Mapping[str, Any]) -> dict[str, int | float | str]
         "lowest_match_rate": min(rates) if rates else 1.0,
         "rows_quarantined": sum(summary["rows_quarantined"].values()),
         "provisional": str(summary["provisional"]).lower(),
+        "status": summary["status"],
     }
 
 

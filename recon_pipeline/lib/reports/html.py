@@ -161,6 +161,18 @@ def _findings_table(mismatches: pa.Table, cur: str) -> str:
                    ("Difference", True), (f"Leakage ({cur})", True)], rows)
 
 
+def _expectations_table(summary: dict[str, Any]) -> str:
+    rows = summary.get("expectations") or []
+    if not rows:
+        return "<p>No expectation suites were validated for this cycle.</p>"
+    body = "".join(
+        f"<tr><td>{escape(e['suite'])}</td><td>{'pass' if e['success'] else 'FAIL'}</td>"
+        f"<td class=\"num\">{e['evaluated']:,}</td><td class=\"num\">{e['unexpected']:,}</td>"
+        f"<td>{escape(', '.join(e.get('failed', [])))}</td></tr>" for e in rows)
+    return ("<table><thead><tr><th>Suite</th><th>Result</th><th>Expectations</th>"
+            "<th>Unexpected</th><th>Failed</th></tr></thead><tbody>" + body + "</tbody></table>")
+
+
 def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[TrendPoint]) -> str:
     """The page for one cycle: figures, charts, the findings largest first."""
     cycle, cur = summary["cycle"], summary["reporting_currency"]
@@ -177,6 +189,13 @@ def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[T
     banner = ('<div class="banner">Provisional: an intra-cycle run. These findings are not in '
               "the exception ledger and may change before the close.</div>"
               if summary["provisional"] else "")
+    if summary.get("status") == "not_passing":
+        failed = [f"{e['suite']}: {', '.join(e.get('blocking_failed', []))}"
+                  for e in summary.get("expectations", []) if e.get("blocking_failed")]
+        why = ("blocking expectations failed: " + "; ".join(failed)) if failed else \
+            "the expectation suites were not validated for this cycle"
+        banner += (f'<div class="banner">Not final: {escape(why)}. Data Docs: '
+                   '<a href="data_docs/index.html">data_docs/index.html</a>.</div>')
     shown = min(mismatches.num_rows, MAX_ROWS)
     note = (f"largest first; {shown:,} of {mismatches.num_rows:,}"
             if mismatches.num_rows > MAX_ROWS else "largest leakage, then difference, first")
@@ -201,6 +220,8 @@ def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[T
             "latest run of each cycle"),
         "</div>",
         _section("Findings by category", _category_table(summary, mismatches)),
+        _section("Expectation suites", _expectations_table(summary),
+                 "Great Expectations; details in data_docs/index.html"),
         '<div class="findings">' + _section("Findings", _findings_table(mismatches, cur), note)
         + "</div>",
         f"<footer>Generated {escape(summary['generated_at'])}. All findings: mismatches.csv "

@@ -64,7 +64,8 @@ def report_folder(out: Path, cycle: str, provisional: bool = False) -> Path:
 
 
 def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
-                  provisional: bool = False) -> ReportResult:
+                  provisional: bool = False,
+                  validation: Mapping[str, Any] | None = None) -> ReportResult:
     """Write the cycle's six report files and, unless ``provisional``, update the ledger.
 
     A final run makes its findings the cycle's latest in the ledger, rewrites
@@ -72,6 +73,10 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
     provisional preview). A provisional run reads the ledger only (for new / recurring and the
     charts) and writes ``OUT/reports/<cycle>/provisional/``. ``now`` (timezone-aware) stamps
     the run. Every file is replaced atomically; the same inputs give the same ids and rows.
+
+    ``validation`` is the cycle's expectation results (``lib.quality.validate``): listed in
+    summary.json under ``expectations``; a failed blocking expectation makes the report
+    ``not_passing`` instead of ``final`` (it is written all the same).
     """
     parse_cycle(inputs.cycle)
     if now.tzinfo is None:
@@ -94,7 +99,7 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
             mismatches, cycle=inputs.cycle, reporting_currency=inputs.reporting_currency,
             rows_read=inputs.rows_read, rows_quarantined=quarantined,
             objects_checked=inputs.objects_checked, provisional=provisional,
-            generated_at=now)
+            generated_at=now, validation=validation)
         trend = cycle_trend(state, inputs.cycle, mismatches, provisional=provisional)
         folder = report_folder(out, inputs.cycle, provisional)
         files = {name: folder / name for name in REPORT_FILES}

@@ -87,6 +87,8 @@ def _summary_sheet(ws: Worksheet, summary: dict[str, Any]) -> None:
     _put(ws, 1, 1, f"Close reconciliation — {month_name(summary['cycle'])}")
     ws.cell(row=1, column=1).font = Font(bold=True, size=14)
     note = " · PROVISIONAL (not in the exception ledger)" if summary["provisional"] else ""
+    if summary.get("status") == "not_passing":
+        note += " · NOT FINAL: a blocking expectation failed (see data_docs/index.html)"
     _put(ws, 2, 1, f"Cycle {summary['cycle']} · reporting currency {cur} · generated "
                    f"{summary['generated_at']}{note}")
     row = 4

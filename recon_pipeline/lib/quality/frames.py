@@ -1,0 +1,201 @@
+"""The data each expectation suite validates: one Arrow table per asset and cycle, built in DuckDB.
+
+A suite is named after the asset it checks (``raw.billing.invoice_lines`` checks the asset
+``raw/billing/invoice_lines``). Its frame is the asset's table as the cycle's run wrote it,
+narrowed to the columns the expectations read, plus a few derived columns for what one table
+alone cannot say: referential integrity (``price_known``: the line's price is in the price list),
+arithmetic (``net_balances``: amount - fee = net) and per-recon figures (match rates, quarantine
+shares). All of it is columnar SQL over the raw zone's Parquet files and the warehouse, so the
+frames cost a scan each and no Python per row. Dagster-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from recon_pipeline.lib.reports.schema import RECONS
+
+
+class FrameError(RuntimeError):
+    """A table an expectation suite needs is missing (the asset was not materialized)."""
+
+
+@dataclass(frozen=True)
+class FrameSources:
+    """Where the frames of one cycle come from."""
+
+    raw_dir: Path  # OUT/raw/<cycle>
+    warehouse: Path  # OUT/warehouse.duckdb
+    cycle: str
+
+
+def _raw(system: str, table: str) -> Callable[[FrameSources], str]:
+    def path(src: FrameSources) -> str:
+        file = src.raw_dir / system / f"{table}.parquet"
+        if not file.is_file():
+            raise FrameError(f"{file} not found: materialize raw/{system}/{table} for "
+                             f"{src.cycle} first")
+        return f"read_parquet('{_quote(file)}')"
+    return path
+
+
+def _quote(path: Path) -> str:
+    return path.as_posix().replace("'", "''")
+
+
+# Each frame: SQL with {name} placeholders for the raw tables it reads (see _TABLES).
+_TABLES: dict[str, Callable[[FrameSources], str]] = {
+    f"{system}_{table}": _raw(system, table)
+    for system, table in [
+        ("billing", "customers"), ("billing", "products"), ("billing", "prices"),
+        ("billing", "meters"), ("billing", "subscriptions"), ("billing", "subscription_items"),
+        ("billing", "invoices"), ("billing", "invoice_lines"), ("payments", "charges"),
+        ("payments", "refunds"), ("payments", "balance_transactions"), ("payments", "payouts"),
+        ("usage", "events"), ("erp", "gl_accounts"), ("erp", "erp_customers"),
+        ("erp", "gl_journal_lines"), ("crm", "accounts"), ("reference", "legal_entities"),
+        ("reference", "fx_rates"),
+    ]
+}
+
+FRAMES: dict[str, str] = {
+    "raw.billing.customers": """
+        select c.customer_id, lower(c.currency) as currency, c.created_at, c.legal_entity,
+               c.legal_entity is null
+                 or c.legal_entity in (select entity_code from {reference_legal_entities})
+                 as legal_entity_known
+        from {billing_customers} c""",
+    "raw.billing.prices": """
+        select price_id, product_id, lower(currency) as currency, unit_amount,
+               unit_amount_decimal, interval, usage_type,
+               product_id in (select product_id from {billing_products}) as product_known
+        from {billing_prices}""",
+    "raw.billing.subscriptions": """
+        select subscription_id, customer_id, status, lower(currency) as currency, start_at,
+               customer_id in (select customer_id from {billing_customers}) as customer_known
+        from {billing_subscriptions}""",
+    "raw.billing.invoices": """
+        select invoice_id, customer_id, status, lower(currency) as currency, subtotal, total,
+               amount_paid, amount_remaining, created_at,
+               customer_id in (select customer_id from {billing_customers}) as customer_known
+        from {billing_invoices}""",
+    "raw.billing.invoice_lines": """
+        select l.invoice_line_id, l.invoice_id, lower(l.currency) as currency, l.amount,
+               l.quantity, l.price_id,
+               l.period_end_at >= l.period_start_at as period_ordered,
+               l.price_id is null
+                 or l.price_id in (select price_id from {billing_prices}) as price_known,
+               l.invoice_id in (select invoice_id from {billing_invoices}) as invoice_known
+        from {billing_invoice_lines} l""",
+    "raw.payments.charges": """
+        select c.charge_id, lower(c.currency) as currency, c.amount, c.amount_refunded,
+               c.status, c.created_at,
+               c.amount_refunded <= c.amount as refund_within_amount,
+               c.status <> 'succeeded' or c.balance_transaction_id in
+                 (select balance_transaction_id from {payments_balance_transactions})
+                 as balance_transaction_known
+        from {payments_charges} c""",
+    "raw.payments.refunds": """
+        select refund_id, charge_id, lower(currency) as currency, amount, status, created_at,
+               charge_id in (select charge_id from {payments_charges}) as charge_known
+        from {payments_refunds}""",
+    "raw.payments.balance_transactions": """
+        select balance_transaction_id, type, lower(currency) as currency, amount, fee, net,
+               created_at, amount - fee = net as net_balances
+        from {payments_balance_transactions}""",
+    "raw.payments.payouts": """
+        select payout_id, lower(currency) as currency, amount, status, created_at
+        from {payments_payouts}""",
+    "raw.usage.events": """
+        select event_source, event_id, type, event_at, value,
+               type in (select event_name from {billing_meters}
+                        union select meter_event_name from {billing_prices}
+                        where meter_event_name is not null) as meter_known
+        from {usage_events}""",
+    "raw.erp.erp_customers": """
+        select customer_code, entity_code, lower(currency) as currency,
+               entity_code in (select entity_code from {reference_legal_entities})
+                 as entity_known
+        from {erp_erp_customers}""",
+    "raw.erp.gl_journal_lines": """
+        select entity_code, journal_id, line_no,
+               cast(posting_date as timestamptz) as posting_date, account_code, debit, credit,
+               lower(currency) as currency,
+               (debit = 0) <> (credit = 0) as one_sided,
+               sum(debit - credit) over (partition by entity_code, journal_id) = 0
+                 as journal_balanced,
+               account_code in (select account_code from {erp_gl_accounts}) as account_known
+        from {erp_gl_journal_lines}""",
+    "raw.crm.accounts": """
+        select account_id, lower(currency) as currency, status, legal_entity
+        from {crm_accounts}""",
+    "raw.reference.fx_rates": """
+        select rate_date, lower(currency) as currency, rate_to_reporting
+        from {reference_fx_rates}""",
+    # Reconciliation thresholds of the cycle.
+    "raw.quarantine": """
+        select source, sum(rows_read) as rows_read, sum(rows_quarantined) as rows_quarantined,
+               case when sum(rows_read) = 0 then 0.0
+                    else sum(rows_quarantined) * 1.0 / sum(rows_read) end
+                 as quarantined_share
+        from read_parquet('{raw_dir}/file_counts.parquet')
+        where "table" not in ('invoice_lines', 'subscription_items', 'subscription_discounts')
+        group by source""",
+    "marts.fct_mismatches": """
+        select recon, category, severity, object_id,
+               coalesce(cast(period_start as varchar), '') as period_key, currency,
+               leakage_amount_reporting
+        from wh.marts.fct_mismatches where cycle = $cycle""",
+    "marts.fct_recon_coverage": """
+        with flagged as (
+            select recon, count(distinct (object_id, coalesce(cast(period_start as varchar), '')))
+                     as objects_with_findings
+            from wh.marts.fct_mismatches where cycle = $cycle group by recon),
+        checked as (
+            select recon, sum(objects_checked) as objects_checked
+            from wh.marts.fct_recon_coverage where cycle = $cycle group by recon)
+        select r.recon, coalesce(c.objects_checked, 0) as objects_checked,
+               coalesce(f.objects_with_findings, 0) as objects_with_findings,
+               case when coalesce(c.objects_checked, 0) = 0 then null
+                    else greatest(0, c.objects_checked - coalesce(f.objects_with_findings, 0))
+                         * 1.0 / c.objects_checked end as match_rate
+        from (select unnest($recons) as recon) r
+        left join checked c using (recon) left join flagged f using (recon)""",
+}
+
+
+def frame_sql(suite: str, src: FrameSources) -> str:
+    """The SQL of the frame of ``suite``, its raw tables filled in."""
+    if suite not in FRAMES:
+        raise FrameError(f"no frame for expectation suite {suite!r}: suites are named after the "
+                         f"assets they check, one of {', '.join(sorted(FRAMES))}")
+    template = FRAMES[suite]
+    names = {name: make(src) for name, make in _TABLES.items() if "{" + name + "}" in template}
+    return template.format(raw_dir=_quote(src.raw_dir), **names)
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources) -> pa.Table:
+    """The frame of ``suite`` for the cycle, as Arrow (the connection has the warehouse as wh)."""
+    sql = frame_sql(suite, src)
+    params: dict[str, object] = {}
+    if "$cycle" in sql:
+        params["cycle"] = src.cycle
+    if "$recons" in sql:
+        params["recons"] = list(RECONS)
+    try:
+        return con.sql(sql, params=params or None).to_arrow_table()
+    except duckdb.IOException as exc:
+        raise FrameError(f"cannot read the data of suite {suite}: {exc}") from None
+
+
+def connect(src: FrameSources) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse attached read-only as ``wh`` (when it exists)."""
+    con = duckdb.connect()
+    con.execute("set timezone = 'UTC'")
+    if src.warehouse.is_file():
+        con.execute(f"attach '{_quote(src.warehouse)}' as wh (read_only)")
+    return con

@@ -1,0 +1,247 @@
+"""Validate every expectation suite on the cycle's data with Great Expectations. Dagster-free.
+
+Each suite's frame (``frames.py``) is read from DuckDB as Arrow and handed to GX's pandas
+datasource as an Arrow-backed DataFrame (no copy to Python objects, no per-row Python); GX's
+SQL datasource is not used because it fails on DuckDB. ``great_expectations`` is imported here,
+inside the functions, never when the code location loads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from recon_pipeline.lib.money import KNOWN_CURRENCIES
+from recon_pipeline.lib.quality.frames import FrameSources, connect, read_frame
+from recon_pipeline.lib.quality.suites import SuiteDef
+from recon_pipeline.lib.reports.atomic import write_bytes
+
+#: How many unexpected values a result keeps as examples.
+EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    """The result of one expectation: what the Dagster check and summary.json report."""
+
+    check: str
+    type: str
+    column: str | None
+    severity: str
+    blocking: bool
+    success: bool
+    evaluated: int | None  # rows looked at (None for a table-level statistic)
+    unexpected: int | None  # rows that broke it (None for a statistic)
+    observed: Any  # the statistic's value (sum, min, ...), or the percent of rows unexpected
+    examples: list[Any]
+    description: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    """One suite on one cycle: its expectations' outcomes and the summary.json entry."""
+
+    suite: str
+    asset: str
+    rows: int
+    seconds: float
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return all(e.success for e in self.expectations)
+
+    @property
+    def blocking_failures(self) -> list[str]:
+        return [e.check for e in self.expectations if e.blocking and not e.success]
+
+    @property
+    def unexpected(self) -> int:
+        """Rows that broke a row-level expectation, plus 1 per failed statistic."""
+        return sum(e.unexpected if e.unexpected is not None else int(not e.success)
+                   for e in self.expectations)
+
+    def summary(self) -> dict[str, Any]:
+        """The ``expectations`` entry of summary.json."""
+        return {"suite": self.suite, "asset": self.asset, "success": self.success,
+                "evaluated": len(self.expectations), "unexpected": self.unexpected,
+                "failed": [e.check for e in self.expectations if not e.success],
+                "blocking_failed": self.blocking_failures, "rows": self.rows}
+
+
+@dataclass(frozen=True)
+class CycleValidation:
+    """Every suite of one cycle; ``gx_results`` are GX's own objects, for the Data Docs."""
+
+    cycle: str
+    validated_at: str
+    suites: list[SuiteOutcome]
+    seconds: float
+    gx_results: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def passing(self) -> bool:
+        """False when a blocking (critical) expectation failed: the report is not final."""
+        return not any(s.blocking_failures for s in self.suites)
+
+    def summary(self) -> list[dict[str, Any]]:
+        return [s.summary() for s in self.suites]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"cycle": self.cycle, "validated_at": self.validated_at,
+                "passing": self.passing, "seconds": round(self.seconds, 3),
+                "suites": [{**s.summary(), "seconds": round(s.seconds, 3),
+                            "expectations": [asdict(e) for e in s.expectations]}
+                           for s in self.suites]}
+
+
+def run_parameters(cycle: str, now: datetime) -> dict[str, Any]:
+    """Values of the ``{"$PARAMETER": ...}`` placeholders a suite may use."""
+    from recon_pipeline.lib.cycles import cycle_end, cycle_start, iso
+
+    return {
+        "iso_4217": sorted(KNOWN_CURRENCIES),
+        "extract_time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cycle_start": iso(cycle_start(cycle)),
+        "cycle_end": iso(cycle_end(cycle)),
+        "cycle": cycle,
+    }
+
+
+def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *,
+                   now: datetime) -> CycleValidation:
+    """Run every suite on its frame of ``src.cycle``; never raises for a failed expectation."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    started = time.monotonic()
+    import great_expectations as gx
+    import pandas as pd
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
+    definition = (context.data_sources.add_pandas("recon")
+                  .add_dataframe_asset("frame").add_batch_definition_whole_dataframe("cycle"))
+    parameters = run_parameters(src.cycle, now)
+    outcomes: list[SuiteOutcome] = []
+    results: list[Any] = []
+    with connect(src) as con:
+        for suite in suites:
+            began = time.monotonic()
+            frame = read_frame(con, suite.name, src)
+            df = frame.to_pandas(types_mapper=pd.ArrowDtype)
+            batch = definition.get_batch(batch_parameters={"dataframe": df})
+            gx_suite = gx.ExpectationSuite(**_with_check_names(suite))
+            result = batch.validate(
+                gx_suite, expectation_parameters=parameters,
+                result_format={"result_format": "SUMMARY",
+                               "partial_unexpected_count": EXAMPLES})
+            results.append(result)
+            outcomes.append(SuiteOutcome(
+                suite=suite.name, asset=suite.asset, rows=frame.num_rows,
+                seconds=time.monotonic() - began,
+                expectations=_outcomes(suite, result.results, frame)))
+    return CycleValidation(cycle=src.cycle, validated_at=now.astimezone(UTC).isoformat(),
+                           suites=outcomes, seconds=time.monotonic() - started,
+                           gx_results=results)
+
+
+def _with_check_names(suite: SuiteDef) -> dict[str, Any]:
+    """The suite document with every expectation's check name in its meta (to match results)."""
+    document = json.loads(json.dumps(suite.document))
+    document.pop("id", None)
+    for item, definition in zip(document["expectations"], suite.expectations, strict=True):
+        item.pop("id", None)
+        item["meta"] = {**(item.get("meta") or {}), "check": definition.check}
+        item["severity"] = definition.severity
+    return dict(document)
+
+
+def _example_rows(frame: pa.Table, detail: dict[str, Any]) -> list[Any]:
+    """A few rows that broke the expectation (all their columns), else the values GX kept."""
+    index = [i for i in (detail.get("partial_unexpected_index_list") or [])
+             if isinstance(i, int) and 0 <= i < frame.num_rows][:EXAMPLES]
+    if index:
+        return [plain(row) for row in frame.take(index).to_pylist()]
+    return [plain(v) for v in (detail.get("partial_unexpected_list") or [])][:EXAMPLES]
+
+
+def _outcomes(suite: SuiteDef, results: Sequence[Any],
+              frame: pa.Table) -> list[ExpectationOutcome]:
+    by_check = {r.expectation_config.meta.get("check"): r for r in results}
+    outcomes = []
+    for definition in suite.expectations:
+        r = by_check.get(definition.check)
+        info = (r.exception_info or {}) if r is not None else {}
+        error = (info.get("exception_message") if info.get("raised_exception")
+                 else None) if isinstance(info, dict) else None
+        if r is None:
+            error = "not evaluated"
+        detail = (r.result or {}) if r is not None else {}
+        unexpected = detail.get("unexpected_count")
+        observed = detail.get("observed_value")
+        if observed is None and unexpected is not None:
+            observed = detail.get("unexpected_percent")
+        outcomes.append(ExpectationOutcome(
+            check=definition.check, type=definition.type, column=definition.column,
+            severity=definition.severity, blocking=definition.blocking,
+            success=bool(r is not None and r.success and error is None),
+            evaluated=detail.get("element_count"),
+            unexpected=int(unexpected) if unexpected is not None else None,
+            observed=plain(observed),
+            examples=_example_rows(frame, detail) if not (r and r.success) else [],
+            description=definition.description, error=error))
+    return outcomes
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly copy: decimals and timestamps as text, numbers as numbers."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return plain(value.item())
+    return str(value)
+
+
+def validation_path(out: Path, cycle: str) -> Path:
+    """Where a cycle's validation is kept: ``OUT/quality/<cycle>/validation.json``."""
+    return Path(out) / "quality" / cycle / "validation.json"
+
+
+def write_validation(out: Path, validation: CycleValidation) -> Path:
+    """Store the cycle's validation atomically (the reports read it)."""
+    path = validation_path(out, validation.cycle)
+    text = json.dumps(validation.to_json(), indent=2, ensure_ascii=False) + "\n"
+    write_bytes(path, text.encode("utf-8"))
+    return path
+
+
+def read_validation(out: Path, cycle: str) -> dict[str, Any] | None:
+    """The stored validation of ``cycle``, or None when none was run."""
+    path = validation_path(out, cycle)
+    if not path.is_file():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
