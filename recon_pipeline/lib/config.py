@@ -1,4 +1,4 @@
-"""Reconciliation settings (tolerances, windows, severities) from ``config/recon.yml``.
+"""Reconciliation settings (tolerances, windows, severities, schedule) from ``config/recon.yml``.
 
 Dagster-free: the command line and the Dagster resources call :func:`load_config` and pass
 :meth:`ReconConfig.dbt_vars` to dbt, whose models read them as vars. The defaults are the
@@ -43,12 +43,44 @@ KEYS = (
     "reporting_currency",
     "recon_severity",
     "expectations",
+    "schedule",
 )
+#: Keys of the ``schedule:`` section (when the close and the provisional runs start, in UTC),
+#: with their defaults and allowed ranges. Days stop at 28 so every month has the day.
+SCHEDULE_KEYS: dict[str, tuple[int, int, int]] = {
+    "close_day_of_month": (4, 1, 28),
+    "close_hour_utc": (6, 0, 23),
+    "provisional_hour_utc": (5, 0, 23),
+}
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class ConfigError(ValueError):
     """The configuration cannot be used; the message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True)
+class CloseSchedule:
+    """When the schedules start runs (config/recon.yml, section ``schedule``), in UTC.
+
+    The close of a month runs on ``close_day_of_month`` of the next month at
+    ``close_hour_utc``; the provisional run of the open month every day at
+    ``provisional_hour_utc``.
+    """
+
+    close_day_of_month: int = SCHEDULE_KEYS["close_day_of_month"][0]
+    close_hour_utc: int = SCHEDULE_KEYS["close_hour_utc"][0]
+    provisional_hour_utc: int = SCHEDULE_KEYS["provisional_hour_utc"][0]
+
+    @property
+    def close_cron(self) -> str:
+        """Cron expression of the close schedule (minute 0)."""
+        return f"0 {self.close_hour_utc} {self.close_day_of_month} * *"
+
+    @property
+    def provisional_cron(self) -> str:
+        """Cron expression of the daily provisional schedule (minute 0)."""
+        return f"0 {self.provisional_hour_utc} * * *"
 
 
 @dataclass(frozen=True)
@@ -62,6 +94,13 @@ class ReconConfig:
     reporting_currency: str = "USD"
     recon_severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     expectations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    schedule: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(
+        {key: spec[0] for key, spec in SCHEDULE_KEYS.items()}))
+
+    def close_schedule(self) -> CloseSchedule:
+        """The ``schedule`` section as a :class:`CloseSchedule` (defaults for keys left out)."""
+        return CloseSchedule(**{key: self.schedule[key] for key in SCHEDULE_KEYS
+                                if key in self.schedule})
 
     def severity(self, category: str) -> str:
         """Severity of ``category``: as configured, else ``error``."""
@@ -95,7 +134,8 @@ def load_config(path: Path | None = None) -> ReconConfig:
         where = str(path)
         severities = {**(values.get("recon_severity") or {}),
                       **(override.get("recon_severity") or {})}
-        values = {**values, **override, "recon_severity": severities}
+        schedule = {**(values.get("schedule") or {}), **(override.get("schedule") or {})}
+        values = {**values, **override, "recon_severity": severities, "schedule": schedule}
     return _validate(values, where)
 
 
@@ -121,6 +161,9 @@ def _read(path: Path) -> dict[str, Any]:
     if not isinstance(data.get("recon_severity") or {}, dict):
         raise ConfigError(f"config file {path}: recon_severity must map categories to "
                           "error or warning")
+    if not isinstance(data.get("schedule") or {}, dict):
+        raise ConfigError(f"config file {path}: schedule must map "
+                          f"{', '.join(SCHEDULE_KEYS)} to whole numbers")
     return data
 
 
@@ -133,6 +176,7 @@ def _validate(values: Mapping[str, Any], where: str) -> ReconConfig:
         reporting_currency=_currency(values, where),
         recon_severity=MappingProxyType(_severities(values, where)),
         expectations=MappingProxyType(_expectations(values, where)),
+        schedule=MappingProxyType(_schedule(values, where)),
     )
 
 
@@ -189,3 +233,23 @@ def _expectations(values: Mapping[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(expectations, dict):
         raise ConfigError(f"{where}: expectations must map expectation names to thresholds")
     return dict(expectations)
+
+
+def _schedule(values: Mapping[str, Any], where: str) -> dict[str, int]:
+    schedule = values.get("schedule") or {}
+    unknown = sorted(str(k) for k in schedule if k not in SCHEDULE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: schedule has unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(SCHEDULE_KEYS)}"
+        )
+    checked: dict[str, int] = {}
+    for key, (default, low, high) in SCHEDULE_KEYS.items():
+        value = schedule.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(
+                f"{where}: schedule.{key} must be a whole number from {low} to {high}, "
+                f"got {value!r}"
+            )
+        checked[key] = value
+    return checked
