@@ -1,19 +1,28 @@
 """Assets that look at the sources directory before anything reads it."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
 import orjson
 
-from recon_pipeline.defs.shared.partitions import OWNERS, cycle_partitions, one_run_per_cycle
+from recon_pipeline.defs.shared.partitions import (
+    OWNERS,
+    SOURCES_GROUP,
+    cycle_partitions,
+    one_run_per_cycle,
+)
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.sources.inventory import missing_systems, scan_sources, summary_markdown
+from recon_pipeline.lib.operations.fingerprint import fingerprint_path, record_sources_fingerprint
 from recon_pipeline.settings import SettingsError
 
 
 @one_run_per_cycle
 @dg.asset(
-    group_name="sources",
+    group_name=SOURCES_GROUP,
     kinds={"python", "json"},
     owners=OWNERS,
+    tags={"recon/layer": "sources"},
     partitions_def=cycle_partitions,
 )
 def sources_inventory(
@@ -24,18 +33,29 @@ def sources_inventory(
     Fails, and so stops the run, when the sources directory is missing or is not a sources
     directory (none of billing/, payments/, erp/, usage/, crm/, reference/). Written to
     OUT/raw/<cycle>/sources_inventory.json.
+
+    First of all it records the fingerprint of the sources the run reads (path, size and
+    modification time of every file; OUT/raw/<cycle>/sources_fingerprint.json). The
+    `late_source_data` sensor compares it with the directory as it is now and runs a
+    reconciled cycle again when its sources changed (late usage, payments, corrections).
     """
     resolved = settings.resolve()
     try:
         resolved.check_sources_dir()
     except SettingsError as exc:
         raise dg.Failure(description=str(exc)) from None
+    # Taken before the sources are read: a file that changes while the run reads it makes the
+    # recorded fingerprint differ from the next one, so the cycle runs again.
+    raw_dir = resolved.raw_dir(context.partition_key)
+    fingerprint = record_sources_fingerprint(
+        resolved.sources_dir, raw_dir, cycle=context.partition_key, recorded_at=datetime.now(UTC)
+    )
     files = scan_sources(resolved.sources_dir)
     missing = missing_systems(files)
     if missing:
         context.log.warning(f"no files for source systems: {', '.join(missing)}")
 
-    out = resolved.raw_dir(context.partition_key) / "sources_inventory.json"
+    out = raw_dir / "sources_inventory.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "cycle": context.partition_key,
@@ -52,6 +72,8 @@ def sources_inventory(
             "files": len(files),
             "bytes": sum(f.size_bytes for f in files),
             "missing_systems": ", ".join(missing) or "none",
+            "sources_fingerprint": fingerprint.digest,
+            "fingerprint_path": dg.MetadataValue.path(str(fingerprint_path(raw_dir))),
             "summary": dg.MetadataValue.md(summary_markdown(files)),
         }
     )
