@@ -9,7 +9,12 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from recon_pipeline.defs.shared.partitions import OWNERS, cycle_partitions, one_run_per_cycle
+from recon_pipeline.defs.shared.partitions import (
+    OWNERS,
+    SOURCES_GROUP,
+    cycle_partitions,
+    one_run_per_cycle,
+)
 from recon_pipeline.defs.shared.resources import ReconSettings
 
 #: Source object -> the raw tables it writes, in extraction order. Kept here as data so the
@@ -65,9 +70,10 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
                 "recon_pipeline/lib/extract/schemas.py. Unreadable rows go to quarantine with "
                 "file, line and reason; rows read = loaded + quarantined for every file."
             ),
-            group_name="raw",
+            group_name=SOURCES_GROUP,
             kinds={"python", "parquet"},
             owners=OWNERS,
+            tags={"recon/layer": "raw", "recon/system": system},
             deps=["sources_inventory"],
             partitions_def=cycle_partitions,
         )

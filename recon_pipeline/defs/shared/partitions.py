@@ -4,11 +4,23 @@ import dagster as dg
 
 OWNERS = ["team:finance-data"]
 
-# A month becomes a partition once it has ended (end_offset=0): a cycle is reconciled on sources
-# exported after its last day. Keys are "2026-09", not "2026-09-01", so `--cycle 2026-09` is
-# the partition key itself.
+# Asset groups: the stages of the data flow of a cycle, in order, each with a job of its own
+# (recon_pipeline/defs/close/jobs.py). sources: inventory, raw zone tables and quarantine;
+# canonical: the dbt model of the sources (staging, intermediate, core); reconciliation: the
+# recon models, fct_mismatches and fct_recon_coverage; quality: data quality expectations;
+# reports: what finance opens, and the exception ledger.
+SOURCES_GROUP = "sources"
+CANONICAL_GROUP = "canonical"
+RECONCILIATION_GROUP = "reconciliation"
+QUALITY_GROUP = "quality"
+REPORTS_GROUP = "reports"
+
+# Keys are "2026-09", not "2026-09-01", so `--cycle 2026-09` is the partition key itself.
+# end_offset=1: the open month is a partition too, so the daily provisional run can target it
+# (tagged recon/provisional=true; its reports stay out of the exception ledger). A month is
+# closed, on sources exported after its last day, by the close schedule of the next month.
 cycle_partitions = dg.MonthlyPartitionsDefinition(
-    start_date="2020-01", fmt="%Y-%m", timezone="UTC", end_offset=0
+    start_date="2020-01", fmt="%Y-%m", timezone="UTC", end_offset=1
 )
 
 

@@ -1,4 +1,8 @@
-"""Every model of the dbt project as an asset of the cycle, every data test as its check."""
+"""Every model of the dbt project as an asset of the cycle, every data test as its check.
+
+The models fall into two groups of the data flow (translator.py): ``canonical`` (staging,
+intermediate, core marts) and ``reconciliation`` (the recon models and their roll-ups).
+"""
 
 import json
 from collections.abc import Iterator
@@ -10,6 +14,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from recon_pipeline.defs.shared.partitions import cycle_partitions, one_run_per_cycle
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.warehouse.project import dbt_project
+from recon_pipeline.defs.warehouse.translator import ReconDbtTranslator
 
 
 # One op for the whole project: DuckDB allows one writer per file, so the warehouse is built by
@@ -21,6 +26,7 @@ from recon_pipeline.defs.warehouse.project import dbt_project
     partitions_def=cycle_partitions,
     name="warehouse_dbt_models",
     pool="warehouse",
+    dagster_dbt_translator=ReconDbtTranslator(),
 )
 def warehouse_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ReconSettings
