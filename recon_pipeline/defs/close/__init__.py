@@ -1,1 +1,2 @@
-"""The close cycle as a whole: the job that reconciles one month, and its schedule."""
+"""Close-cycle operations: the jobs of a cycle (whole and per stage), the close and provisional
+schedules, and the sensor that runs a reconciled cycle again when late data arrives."""

@@ -1,8 +1,9 @@
-"""Definitions of the close domain."""
+"""Definitions of the close domain: the jobs of a cycle, its schedules and the late-data sensor."""
 
 import dagster as dg
 
-from recon_pipeline.defs.close.jobs import close_cycle_job
-from recon_pipeline.defs.close.schedules import close_cycle_schedule
+from recon_pipeline.defs.close.jobs import ALL_JOBS
+from recon_pipeline.defs.close.schedules import SCHEDULES
+from recon_pipeline.defs.close.sensors import SENSORS
 
-defs = dg.Definitions(jobs=[close_cycle_job], schedules=[close_cycle_schedule])
+defs = dg.Definitions(jobs=list(ALL_JOBS), schedules=list(SCHEDULES), sensors=list(SENSORS))
