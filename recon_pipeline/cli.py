@@ -55,7 +55,7 @@ def generate_command(args: argparse.Namespace) -> int:
     cycles = parse_cycle_range(args.cycles)
     if args.scale <= 0:
         raise SettingsError(f"--scale must be positive, not {args.scale}")
-    _generate(Path(args.out), seed=args.seed, scale=args.scale, cycles=cycles)
+    _generate(Path(args.out), seed=args.seed, scale=args.scale, cycles=cycles, clean=args.clean)
     return 0
 
 
@@ -218,6 +218,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--cycles", default="2026-08:2026-10", metavar="FIRST:LAST", help="cycles to cover"
     )
+    gen.add_argument("--clean", action="store_true",
+                     help="plant nothing: no mismatch, trap or malformed row")
 
     run = _add(commands, "run", run_command, "materialize the whole graph for one cycle")
     run.add_argument("--sources", required=True, metavar="DIR", help="sources directory")

@@ -64,12 +64,14 @@ def generate(
     scale: float = 1.0,
     cycles: tuple[str, str] = ("2026-08", "2026-10"),
     history_months: int = 2,
+    clean: bool = False,
 ) -> GenerateStats:
     """Write a sources directory for ``cycles`` (inclusive, ``YYYY-MM``) under ``out``.
 
     The truth of what was planted goes under ``out/_truth/``. The same arguments always give
     byte-identical files. The directory is written beside ``out`` and renamed into place, so a
-    killed generation leaves no half-written sources behind.
+    killed generation leaves no half-written sources behind. ``clean`` plants nothing: no
+    mismatch, no trap, no malformed row (a cycle on which every check must pass).
     """
     started = time.monotonic()
     months = cycle_range(*cycles)
@@ -91,12 +93,12 @@ def generate(
     outputs.reference(fx)
 
     multiplier = max(1, round(math.sqrt(scale)))
-    special_list = specials(months, multiplier)
+    special_list = [] if clean else specials(months, multiplier)
     n_regular = max(1, round(BASE_CUSTOMERS * scale))
     total = n_regular + len(special_list)
     slots = {(j * total) // len(special_list) + 1: sp for j, sp in enumerate(special_list)} \
         if special_list else {}
-    bad_rows = malformed.schedule(total)
+    bad_rows = {} if clean else malformed.schedule(total)
     regular = 0
     for index in range(total):
         sp = slots.get(index)
@@ -117,12 +119,12 @@ def generate(
         outputs.world(world, rng)
         for kind in bad_rows.get(index, ()):
             malformed.write(kind, outputs, rng, truth)
-    payouts(ctx, outputs, truth, months, seed)
+    payouts(ctx, outputs, truth, months, seed, plant=not clean)
     outputs.close()
     truth.write(staging / "_truth", fx)
     counts = outputs.counts()
     manifest = {"seed": seed, "scale": scale, "cycles": months,
-                "history_months": history_months,
+                "history_months": history_months, "clean": clean,
                 "business_start": day_of(business_start).isoformat(),
                 "export_at": day_of(export_at).isoformat(), "reporting_currency": "USD",
                 "counts": counts}
@@ -154,7 +156,8 @@ def fx_rates(seed: int, start: int, end: int) -> dict[tuple[date, str], Decimal]
     return rates
 
 
-def payouts(ctx: Context, outputs: Outputs, truth: Truth, months: list[str], seed: int) -> None:
+def payouts(ctx: Context, outputs: Outputs, truth: Truth, months: list[str], seed: int,
+            *, plant: bool = True) -> None:
     """Write the payouts the balance transactions named, their journals, and payout plants."""
     rng = random.Random(f"{seed}/payouts")
     book = ctx.payouts
@@ -173,7 +176,7 @@ def payouts(ctx: Context, outputs: Outputs, truth: Truth, months: list[str], see
     for cycle in months:
         candidates = sorted(paid_by_cycle.get(cycle, []))
         rng.shuffle(candidates)
-        if len(candidates) >= 3:
+        if plant and len(candidates) >= 3:
             po, _ = candidates[0]
             settlement[po] = 1234
             truth.add(Expected(cycle, "payout_settlement_mismatch", po,

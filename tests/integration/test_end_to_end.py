@@ -125,3 +125,127 @@ def test_rerunning_a_cycle_changes_nothing(pipeline: Run) -> None:
     assert ledger_after.num_rows == ledger_before.num_rows
     assert sorted(ledger_after.column("exception_id").to_pylist()) == sorted(
         ledger_before.column("exception_id").to_pylist())
+
+
+# The expectation suites (expectations/*.json) as the close gate.
+
+DAGSTER = Path(sys.executable).parent / "dagster"
+SUITES = Path(__file__).resolve().parents[2] / "expectations"
+
+
+def _suite(name: str, folder: Path = SUITES) -> dict[str, object]:
+    return json.loads((folder / f"{name}.json").read_text())
+
+
+def _expectation(suite: dict[str, object], check: str) -> dict[str, object]:
+    items = suite["expectations"]
+    assert isinstance(items, list)
+    return next(e for e in items if e["meta"]["check"] == check)
+
+
+def _validation(out: Path, cycle: str) -> dict[str, dict[str, object]]:
+    """check -> outcome, for every expectation of the cycle's validation."""
+    data = json.loads((out / "quality" / cycle / "validation.json").read_text())
+    return {f"{s['suite']}:{e['check']}": e for s in data["suites"] for e in s["expectations"]}
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_expectations_fail_with_the_planted_counts(pipeline: Run, cycle: str) -> None:
+    summary = json.loads((pipeline.out / "reports" / cycle / "summary.json").read_text())
+    suites = {e["suite"]: e for e in summary["expectations"]}
+    assert set(suites) == {p.stem for p in SUITES.glob("*.json")}
+    assert all(set(e) >= {"suite", "asset", "success", "evaluated", "unexpected"}
+               for e in summary["expectations"])
+    outcomes = _validation(pipeline.out, cycle)
+    blocking = set(_expectation(_suite("marts.fct_mismatches"),
+                                "no_blocking_findings")["kwargs"]["value_set"])
+    planted = [r for r in _truth(pipeline, cycle).values() if r["category"] in blocking]
+    assert planted, "the generator plants blocking findings in every cycle"
+    gate = outcomes["marts.fct_mismatches:no_blocking_findings"]
+    assert (gate["success"], gate["unexpected"]) == (False, len(planted))
+    errors = outcomes["marts.fct_mismatches:no_error_findings"]
+    assert errors["unexpected"] == summary["findings_by_severity"]["error"]
+    with open(pipeline.sources / "_truth" / "malformed.csv", newline="", encoding="utf-8") as f:
+        malformed = sum(1 for _ in csv.DictReader(f))
+    quarantined = outcomes["raw.quarantine:no_rows_quarantined"]
+    assert (quarantined["success"], quarantined["observed"]) == (False, malformed)
+    # Every source check passes: the extractor quarantined the bad rows, the rest is sound.
+    failed_sources = {k for k, e in outcomes.items()
+                      if k.startswith("raw.") and not e["success"]} - {
+        "raw.quarantine:no_rows_quarantined", "raw.usage.events:meter_known"}
+    assert not failed_sources
+    assert summary["status"] == "not_passing" and summary["final"] is False
+    assert suites["marts.fct_mismatches"]["success"] is False
+    html = (pipeline.out / "reports" / cycle / "report.html").read_text()
+    assert "Not final" in html and "no_blocking_findings" in html
+    assert (pipeline.out / "reports" / cycle / "data_docs" / "index.html").is_file()
+
+
+def test_expectation_results_are_asset_checks_per_partition(pipeline: Run) -> None:
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(pipeline.home)) as instance:
+        key = dg.AssetCheckKey(dg.AssetKey(["marts", "fct_mismatches"]), "no_blocking_findings")
+        history = instance.event_log_storage.get_asset_check_execution_history(key, limit=20)
+        by_partition = {r.partition: r for r in history if r.partition}
+        assert set(CYCLES) <= set(by_partition)
+        evaluation = by_partition["2026-09"].event.dagster_event.event_specific_data
+        assert evaluation.passed is False
+        assert evaluation.severity == dg.AssetCheckSeverity.ERROR
+        assert evaluation.metadata["unexpected_count"].value > 0
+        assert evaluation.metadata["example_rows"].value
+        clean = dg.AssetCheckKey(dg.AssetKey(["raw", "billing", "invoices"]),
+                                 "invoice_id_unique")
+        latest = instance.event_log_storage.get_asset_check_execution_history(clean, limit=1)
+        assert latest[0].event.dagster_event.event_specific_data.passed is True
+
+
+def test_a_threshold_changed_in_the_suites_changes_the_next_run(
+        pipeline: Run, tmp_path: Path) -> None:
+    """Finance edits expectations/*.json, no code: the next run's outcome follows."""
+    import shutil
+
+    import duckdb
+
+    out = tmp_path / "out"
+    shutil.copytree(pipeline.out, out)
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        (cycle,), = con.sql("select distinct cycle from marts.fct_mismatches").fetchall()
+    leakage = Decimal(json.loads(
+        (out / "reports" / cycle / "summary.json").read_text())["leakage_total_reporting"])
+    assert leakage > 0
+    assert _validation(out, cycle)["marts.fct_mismatches:leakage_within_limit"]["success"]
+
+    suites = tmp_path / "expectations"
+    shutil.copytree(SUITES, suites)
+
+    def edit(name: str, check: str, **kwargs: object) -> None:
+        suite = _suite(name, suites)
+        _expectation(suite, check)["kwargs"].update(kwargs)
+        (suites / f"{name}.json").write_text(json.dumps(suite, indent=2))
+
+    def rerun() -> dict[str, object]:
+        env = {**os.environ, "DAGSTER_HOME": str(pipeline.home), "RECON_OUT_DIR": str(out),
+               "RECON_SOURCES_DIR": str(pipeline.sources),
+               "RECON_EXPECTATIONS_DIR": str(suites)}
+        done = subprocess.run(
+            [str(DAGSTER), "asset", "materialize", "-m", "recon_pipeline.definitions",
+             "--select", "quality/expectations,reports/cycle_reports", "--partition", cycle],
+            capture_output=True, text=True, env=env, timeout=600, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        summary: dict[str, object] = json.loads(
+            (out / "reports" / cycle / "summary.json").read_text())
+        return summary
+
+    # Leakage allowed: half of this cycle's. The blocking check now fails.
+    edit("marts.fct_mismatches", "leakage_within_limit", max_value=float(leakage / 2))
+    rerun()
+    assert not _validation(out, cycle)["marts.fct_mismatches:leakage_within_limit"]["success"]
+
+    # Every blocking threshold relaxed: the same findings make a final report.
+    edit("marts.fct_mismatches", "leakage_within_limit", max_value=float(leakage * 2))
+    edit("marts.fct_mismatches", "no_blocking_findings", value_set=[])
+    edit("marts.fct_recon_coverage", "match_rate_at_least", min_value=0.0)
+    edit("raw.quarantine", "quarantined_share_within_limit", max_value=1.0)
+    summary = rerun()
+    assert (summary["status"], summary["final"]) == ("final", True)
