@@ -139,6 +139,13 @@ def test_every_check_runs_in_exactly_one_stage() -> None:
     assert by_stage["build_warehouse"], "the dbt tests run in build_warehouse"
     dbt_checks = set(defs.get_assets_def(dg.AssetKey(["marts", "fct_mismatches"])).check_keys)
     assert dbt_checks <= by_stage["build_warehouse"]
+    # No stage job runs an op of another stage for the checks it computes.
+    graph = defs.resolve_asset_graph()
+    for name in STAGE_JOBS:
+        job = defs.resolve_job_def(name)
+        own_ops = {graph.assets_def_for_key(k).node_def.name
+                   for k in job.asset_layer.executable_asset_keys}
+        assert set(job.graph.node_names()) == own_ops, name
 
 
 def test_jobs_that_open_the_warehouse_run_one_at_a_time() -> None:

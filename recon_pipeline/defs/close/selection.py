@@ -1,14 +1,15 @@
 """What a stage job runs: the assets of its groups, and the checks computed along with them.
 
 ``AssetSelection.groups(...)`` selects the assets of a group *and every check that targets them*,
-wherever the check is computed. That breaks as soon as one op computes checks on assets of
-other stages and cannot run them apart (the quality stage's expectations, one op with checks on
-raw tables and marts): the sources job would have to run a part of that op, which Dagster
-refuses, and the quality job would miss the checks the op computes on other stages' assets.
+wherever the check is computed. The quality stage computes checks on the assets of other stages
+(one op validates the expectation suites of raw tables and marts): with a group selection the
+sources job would run the quality op for the checks on raw tables (or fail, if that op cannot
+run a subset), and the quality job would leave out every check it exists for.
 
-:class:`StageSelection` selects by who computes: the materializable assets of the groups, and
-each check computed by an op that also computes one of those assets, or, for a check computed on
-its own or by an op that can run any subset (dbt tests), each check that targets one of them.
+:class:`StageSelection` selects by who computes a check: the materializable assets of the
+groups; a check an op computes on an asset it builds itself (a dbt test), or a check computed on
+its own, goes with the asset it targets; a check an op computes on an asset of another stage
+goes with that op's assets (the quality checks run in the quality job).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import AbstractSet  # noqa: UP035  (the signature Dagster's selections use)
 
 import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 from dagster._core.definitions.assets.graph.base_asset_graph import BaseAssetGraph
 
 
@@ -36,18 +38,19 @@ class StageSelection(dg.AssetSelection):
             for key in asset_graph.asset_keys_for_group(group, require_materializable=True)
         }
 
-    def resolve_checks_inner(
-        self, asset_graph: BaseAssetGraph, allow_missing: bool
+    def resolve_checks_inner(  # type: ignore[override]
+        self, asset_graph: AssetGraph, allow_missing: bool
     ) -> AbstractSet[dg.AssetCheckKey]:
         assets = self.resolve_inner(asset_graph, allow_missing)
         selected = set()
         for check_key in asset_graph.asset_check_keys:
-            together = asset_graph.get_execution_set_asset_and_check_keys(check_key)
-            computed_with = {key for key in together if isinstance(key, dg.AssetKey)}
-            if computed_with:
-                if computed_with & assets:
+            computed_with = set(asset_graph.assets_def_for_key(check_key).keys)
+            if check_key.asset_key in computed_with or not computed_with:
+                # A test of an asset its own op builds (dbt), or a check computed on its own.
+                if check_key.asset_key in assets:
                     selected.add(check_key)
-            elif check_key.asset_key in assets:
+            elif computed_with & assets:
+                # A check an op of this stage computes on an asset of another stage.
                 selected.add(check_key)
         return selected
 
