@@ -1,8 +1,9 @@
-"""Benchmark of a cycle's run, stage by stage: extract, dbt, reports.
+"""Benchmark of a cycle's run, stage by stage: extract, dbt, validate (expectation suites), reports.
 
 Usage: ``.venv/bin/python benchmarks/bench_run.py --sources DIR --cycle 2026-10 [--out DIR]``.
 Each stage runs in a child process of its own (the same functions the Dagster assets call), so
-its wall time and peak memory (max RSS) are its own. Prints one line per stage and a total.
+its wall time and peak memory (max RSS) are its own. Prints one line per stage, a total, and the
+share of the pipeline's wall time the expectation suites take (target: at most a quarter).
 """
 
 from __future__ import annotations
@@ -24,6 +25,22 @@ from pathlib import Path
 from recon_pipeline.lib.extract.api import extract_sources
 report = extract_sources(Path(sys.argv[1]), None, Path(sys.argv[2]))
 print(f"rows {sum(report.rows.values()):,}, quarantined {report.rows_quarantined:,}")
+"""
+VALIDATE = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from recon_pipeline.lib.quality.frames import FrameSources
+from recon_pipeline.lib.quality.suites import load_suites
+from recon_pipeline.lib.quality.validate import validate_cycle, write_validation
+out, cycle = Path(sys.argv[1]), sys.argv[2]
+v = validate_cycle(load_suites(), FrameSources(out / "raw" / cycle, out / "warehouse.duckdb",
+                   cycle), now=datetime.now(UTC))
+write_validation(out, v)
+for s in v.suites:
+    failed = ",".join(e.check for e in s.expectations if not e.success)
+    print(f"  {s.suite:<36} {s.rows:>12,} rows {s.seconds:7.1f} s  {failed or 'pass'}")
+print(f"suites {len(v.suites)}, passing {v.passing}")
 """
 REPORTS = """
 import sys
@@ -69,12 +86,16 @@ def main() -> None:
                               str(ROOT / "dbt_project"), "--target-path",
                               str(out / "dbt" / args.cycle), "--log-path",
                               str(out / "dbt" / args.cycle)], ROOT)),
+        ("validate", stage("validate", [python, "-c", VALIDATE, str(out), args.cycle], ROOT)),
         ("reports", stage("reports", [python, "-c", REPORTS, str(out), args.cycle], ROOT)),
     ]
     total = sum(seconds for _, (seconds, _) in figures)
     for name, (seconds, rss) in figures:
         print(f"{name:<8} {seconds:9.1f} s  peak RSS {rss / 2**20:8.0f} MiB")
     print(f"{'total':<8} {total:9.1f} s")
+    validate = dict(figures)["validate"][0]
+    print(f"validation takes {validate / total:.1%} of the pipeline's wall time "
+          "(target: at most 25 %)")
     print(f"output   {out}")
 
 
