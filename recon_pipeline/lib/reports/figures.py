@@ -138,6 +138,12 @@ def headline_figures(summary: Mapping[str, Any]) -> dict[str, int | float | str]
         "rows_quarantined": sum(summary["rows_quarantined"].values()),
         "provisional": str(summary["provisional"]).lower(),
         "status": summary["status"],
+        # Plottable over partitions in the UI: leakage as an integer of minor units (exact),
+        # each recon's match rate.
+        "leakage_reporting_minor": int(Decimal(summary["leakage_total_reporting"]).scaleb(
+            exponent(summary["reporting_currency"]))),
+        **{f"match_rate_{recon}": rate for recon, rate in summary["match_rate"].items()
+           if rate is not None},
     }
 
 

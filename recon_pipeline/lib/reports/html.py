@@ -194,8 +194,8 @@ def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[T
                   for e in summary.get("expectations", []) if e.get("blocking_failed")]
         why = ("blocking expectations failed: " + "; ".join(failed)) if failed else \
             "the expectation suites were not validated for this cycle"
-        banner += (f'<div class="banner">Not final: {escape(why)}. Data Docs: '
-                   '<a href="data_docs/index.html">data_docs/index.html</a>.</div>')
+        banner += (f'<div class="banner">Not final: {escape(why)}. Details: the Data Docs in '
+                   "data_docs/index.html beside this page.</div>")
     shown = min(mismatches.num_rows, MAX_ROWS)
     note = (f"largest first; {shown:,} of {mismatches.num_rows:,}"
             if mismatches.num_rows > MAX_ROWS else "largest leakage, then difference, first")

@@ -95,6 +95,11 @@ def test_summary_json(out: Path, sources: Path) -> None:
     figures = headline_figures(summary)
     assert figures["findings"] == len(truth) + 1
     assert figures["leakage_total_reporting"] == f"{total:.2f} USD"
+    assert figures["leakage_reporting_minor"] == int(total * 100)
+    assert figures[f"match_rate_{RECONS[0]}"] == summary["match_rate"][RECONS[0]]
+    # No expectation results were handed in: written, but not final.
+    assert (summary["status"], summary["final"], summary["expectations"]) == (
+        "not_passing", False, [])
 
 
 def test_workbook(out: Path) -> None:
