@@ -20,7 +20,12 @@ from typing import Any
 import dagster as dg
 
 from recon_pipeline.defs.shared.extraction import OBJECT_TABLES
-from recon_pipeline.defs.shared.partitions import OWNERS, cycle_partitions, one_run_per_cycle
+from recon_pipeline.defs.shared.partitions import (
+    OWNERS,
+    QUALITY_GROUP,
+    cycle_partitions,
+    one_run_per_cycle,
+)
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.shared.runs import is_provisional
 from recon_pipeline.lib.quality.suites import ExpectationDef, SuiteDef, load_suites
@@ -67,7 +72,7 @@ CHECK_SPECS = [_spec(s, e) for s in SUITES for e in s.expectations]
             "the raw zone and the reconciliation marts (OUT/quality/<cycle>/validation.json, "
             "Data Docs in OUT/reports/<cycle>/data_docs/). A failed critical expectation makes "
             "the cycle's report not final."),
-        group_name="quality",
+        group_name=QUALITY_GROUP,
         kinds={"python", "pandas"},
         owners=OWNERS,
         tags={"stage": "quality"},

@@ -5,7 +5,13 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from recon_pipeline.defs.shared.extraction import OBJECT_TABLES
-from recon_pipeline.defs.shared.partitions import OWNERS, cycle_partitions, one_run_per_cycle
+from recon_pipeline.defs.shared.partitions import (
+    OWNERS,
+    REPORTS_GROUP,
+    SOURCES_GROUP,
+    cycle_partitions,
+    one_run_per_cycle,
+)
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.shared.runs import is_provisional
 
@@ -17,7 +23,7 @@ RAW_KEYS = [dg.AssetKey(["raw", name.split("/", 1)[0], table])
 @dg.asset(
     key=["raw", "quarantine"],
     deps=RAW_KEYS,
-    group_name="raw",
+    group_name=SOURCES_GROUP,
     kinds={"python", "parquet"},
     owners=OWNERS,
     partitions_def=cycle_partitions,
@@ -57,7 +63,7 @@ def raw_quarantine(
     key=["reports", "cycle_reports"],
     deps=[raw_quarantine, dg.AssetKey(["marts", "fct_mismatches"]),
           dg.AssetKey(["marts", "fct_recon_coverage"]), dg.AssetKey(["quality", "expectations"])],
-    group_name="reports",
+    group_name=REPORTS_GROUP,
     kinds={"python", "parquet", "html", "excel"},
     owners=OWNERS,
     partitions_def=cycle_partitions,
