@@ -73,22 +73,26 @@ class Opened:
         assert self.requests, "no request recorded at all"
         outside = [u for u in self.requests if not u.startswith(("file:", "data:"))]
         assert outside == [], f"requests outside the folder: {outside}"
-        assert self.failed == [], f"failed loads: {self.failed}"
+        # a load the browser dropped because the page navigated away is ERR_ABORTED; a file
+        # missing from the folder is ERR_FILE_NOT_FOUND, a blocked one ERR_BLOCKED_*: those count
+        failed = [f for f in self.failed if "ERR_ABORTED" not in f]
+        assert failed == [], f"failed loads: {failed}"
         assert self.errors == [], f"console errors: {self.errors}"
 
 
 def _open(browser: Any, page_file: Path, *, dark: bool = False) -> Opened:
     context = browser.new_context(viewport={"width": 1400, "height": 1000},
                                   color_scheme="dark" if dark else "light")
+    context.set_default_timeout(60_000)  # generous: CI shares two cores with other work
     page = context.new_page()
     opened = Opened(page)
     page.on("request", lambda r: opened.requests.append(r.url))
     page.on("requestfailed", lambda r: opened.failed.append(f"{r.url}: {r.failure}"))
     page.on("console", lambda m: opened.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: opened.errors.append(f"uncaught: {e}"))
+    # "load": every script, stylesheet and image of the page is in (Playwright's "networkidle"
+    # is left out: it can hang under load); fonts and charts are waited for where checked
     page.goto(page_file.as_uri(), wait_until="load")
-    page.wait_for_load_state("networkidle")
-    page.evaluate("() => document.fonts.ready")
     return opened
 
 
@@ -125,15 +129,16 @@ def _styled(opened: Opened) -> None:
     ) == "rgb(226, 227, 229)"
     assert page.evaluate(
         "() => getComputedStyle(document.querySelector('.navbar')).display") == "flex"
-    assert page.evaluate("""() => document.fonts.check('900 16px "Font Awesome 6 Free"')""")
     icon_font = page.evaluate(
         "() => getComputedStyle(document.querySelector('i.fas'), '::before').fontFamily")
     assert "Font Awesome" in icon_font
-    loaded = page.evaluate(
-        "() => [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
-    assert any("Font Awesome" in family for family in loaded), loaded
-    logo = page.locator(".navbar-brand img")
-    assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
+    # the icon font loads once the icons are laid out (bootstrap-table draws them after load)
+    page.wait_for_function("""() => [...document.fonts].some(
+        f => f.family.includes('Font Awesome') && f.status === 'loaded')""")
+    page.wait_for_function("""() => document.fonts.check('900 16px "Font Awesome 6 Free"')""")
+    page.wait_for_function("""() => {
+        const img = document.querySelector('.navbar-brand img');
+        return img.complete && img.naturalWidth > 0; }""")
 
 
 def test_index_lists_the_cycle_offline(browser: Any, site: Path, tmp_path: Path) -> None:
@@ -155,8 +160,7 @@ def test_index_lists_the_cycle_offline(browser: Any, site: Path, tmp_path: Path)
 
     # the bootstrap-table row links lead to the suite's validation page, still from disk
     rows.filter(has_text="payments.charges").locator("td").first.click()
-    page.wait_for_url("**/validations/payments/charges/**")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url("**/validations/payments/charges/**", wait_until="load")
     assert page.get_by_text("Validations / payments.charges").first.is_visible()
     opened.assert_offline()
 
