@@ -138,7 +138,8 @@ FRAMES: dict[str, str] = {
         from {reference_fx_rates}""",
     # Reconciliation thresholds of the cycle.
     "raw.quarantine": """
-        select source, sum(rows_read) as rows_read, sum(rows_quarantined) as rows_quarantined,
+        select source, cast(sum(rows_read) as bigint) as rows_read,
+               cast(sum(rows_quarantined) as bigint) as rows_quarantined,
                case when sum(rows_read) = 0 then 0.0
                     else sum(rows_quarantined) * 1.0 / sum(rows_read) end
                  as quarantined_share
