@@ -130,8 +130,8 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *,
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
-    definition = (context.data_sources.add_pandas("recon")
-                  .add_dataframe_asset("frame").add_batch_definition_whole_dataframe("cycle"))
+    source = context.data_sources.add_pandas("recon")
+    run_id = {"run_name": f"close {src.cycle}", "run_time": now.astimezone(UTC).isoformat()}
     parameters = run_parameters(src.cycle, now)
     outcomes: list[SuiteOutcome] = []
     results: list[Any] = []
@@ -140,12 +140,16 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *,
             began = time.monotonic()
             frame = read_frame(con, suite.name, src)
             df = frame.to_pandas(types_mapper=pd.ArrowDtype)
+            # One data asset per suite, named after the checked asset (Data Docs list it).
+            definition = (source.add_dataframe_asset(suite.asset)
+                          .add_batch_definition_whole_dataframe(src.cycle))
             batch = definition.get_batch(batch_parameters={"dataframe": df})
             gx_suite = gx.ExpectationSuite(**_with_check_names(suite))
             result = batch.validate(
                 gx_suite, expectation_parameters=parameters,
                 result_format={"result_format": "SUMMARY",
                                "partial_unexpected_count": EXAMPLES})
+            result.meta["run_id"] = run_id
             results.append(result)
             outcomes.append(SuiteOutcome(
                 suite=suite.name, asset=suite.asset, rows=frame.num_rows,
