@@ -81,7 +81,8 @@ def main() -> None:
     figures = [
         ("extract", stage("extract", [python, "-c", EXTRACT, str(args.sources.resolve()),
                                       str(raw)], ROOT)),
-        ("dbt", stage("dbt", [dbt, "build", "--vars", dbt_vars, "--project-dir",
+        ("dbt", stage("dbt", [dbt, "build", "--exclude", "resource_type:unit_test",
+                              "--vars", dbt_vars, "--project-dir",
                               str(ROOT / "dbt_project"), "--profiles-dir",
                               str(ROOT / "dbt_project"), "--target-path",
                               str(out / "dbt" / args.cycle), "--log-path",
