@@ -42,7 +42,6 @@ KEYS = (
     "coverage_window_hours",
     "reporting_currency",
     "recon_severity",
-    "expectations",
     "schedule",
 )
 #: Keys of the ``schedule:`` section (when the close and the provisional runs start, in UTC),
@@ -93,7 +92,6 @@ class ReconConfig:
     coverage_window_hours: int = 24
     reporting_currency: str = "USD"
     recon_severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    expectations: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     schedule: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(
         {key: spec[0] for key, spec in SCHEDULE_KEYS.items()}))
 
@@ -175,7 +173,6 @@ def _validate(values: Mapping[str, Any], where: str) -> ReconConfig:
         coverage_window_hours=_whole(values, "coverage_window_hours", 24, where),
         reporting_currency=_currency(values, where),
         recon_severity=MappingProxyType(_severities(values, where)),
-        expectations=MappingProxyType(_expectations(values, where)),
         schedule=MappingProxyType(_schedule(values, where)),
     )
 
@@ -226,13 +223,6 @@ def _severities(values: Mapping[str, Any], where: str) -> dict[str, str]:
         listed = ", ".join(f"{c}: {s!r}" for c, s in sorted(wrong.items()))
         raise ConfigError(f"{where}: recon_severity must be error or warning; got {listed}")
     return dict(sorted(severities.items()))
-
-
-def _expectations(values: Mapping[str, Any], where: str) -> dict[str, Any]:
-    expectations = values.get("expectations") or {}
-    if not isinstance(expectations, dict):
-        raise ConfigError(f"{where}: expectations must map expectation names to thresholds")
-    return dict(expectations)
 
 
 def _schedule(values: Mapping[str, Any], where: str) -> dict[str, int]:

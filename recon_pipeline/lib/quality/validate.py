@@ -131,7 +131,9 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *,
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
     source = context.data_sources.add_pandas("recon")
-    run_id = {"run_name": f"close {src.cycle}", "run_time": now.astimezone(UTC).isoformat()}
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    run_id = RunIdentifier(run_name=f"close {src.cycle}", run_time=now.astimezone(UTC))
     parameters = run_parameters(src.cycle, now)
     outcomes: list[SuiteOutcome] = []
     results: list[Any] = []
