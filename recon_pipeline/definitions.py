@@ -29,4 +29,9 @@ defs = dg.Definitions.merge(
     quality.defs,
     reports.defs,
     close.defs,
+    # Every job runs its steps one after another in the run's own process, as `recon run`
+    # does: the steps of a cycle are nearly serial anyway (one dbt build, one DuckDB writer),
+    # and a process per step re-imports the code location (3-5 s) about 24 times per run.
+    # A bigger machine with parallel extraction to gain can put multiprocess_executor here.
+    dg.Definitions(executor=dg.in_process_executor),
 )
