@@ -147,7 +147,7 @@ def expectation_results(
                 "\n".join(f"- `{f}`" for f in failed) or "_none: the report can be final_"),
             "seconds": round(validation.seconds, 2),
             "path": dg.MetadataValue.path(str(path)),
-            "data_docs": dg.MetadataValue.path(str(index or docs)),
+            "data_docs": dg.MetadataValue.path(str(index)),
         })
 
 
@@ -177,10 +177,8 @@ def _check_metadata(suite: str, outcome: Any) -> dict[str, Any]:
 
 
 def _write_docs(validation: Any, folder: Any, cycle: str) -> Any:
-    """The cycle's Data Docs (None when the renderer is not available)."""
-    try:
-        from recon_pipeline.lib.quality.docs import write_data_docs
-    except ImportError:
-        return None
+    """The cycle's Data Docs (GX renderers, offline assets), replaced atomically."""
+    from recon_pipeline.lib.quality.docs import write_data_docs
+
     return write_data_docs(validation.gx_results, folder,
                            title=f"Close cycle {cycle}: expectation suites")
