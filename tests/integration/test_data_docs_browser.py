@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from recon_pipeline.lib.quality.docs import write_data_docs
+from tests.browser import chromium
 from tests.unit.test_data_docs import SUITES, TITLE, cycle_results
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,14 +27,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SCREENSHOTS = Path("/tmp/data-docs-screenshots")
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium"
-                                         if os.path.exists("/usr/bin/chromium") else None)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install -y chromium)")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    return found
+_chromium = chromium
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ Needs Debian's ``chromium`` (``apt-get install -y chromium``). Skipped without i
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import struct
 import subprocess
 import zlib
@@ -19,6 +17,7 @@ import pytest
 
 from recon_pipeline.generate import generate
 from recon_pipeline.lib.reports import write_reports
+from tests.browser import chromium
 from tests.unit.reports.kit import cycle_inputs
 
 pytestmark = pytest.mark.browser
@@ -30,14 +29,7 @@ CANARY = ('<html><head><link rel="stylesheet" href="https://cdn.example.org/x.cs
           '<body><img src="http://img.example.net/a.png"></body></html>')
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium"
-                                         if os.path.exists("/usr/bin/chromium") else None)
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (apt-get install -y chromium)")
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    return found
+_chromium = chromium
 
 
 def _render(chromium: str, page: Path, work: Path) -> tuple[Path, list[str]]:
