@@ -1,6 +1,6 @@
 """The extraction assets name exactly the tables the extraction engine writes."""
 
-from recon_pipeline.defs.shared.extraction import OBJECT_TABLES
+from recon_pipeline.defs.sources.extraction import OBJECT_TABLES
 from recon_pipeline.lib.extract.objects import JSON_SPECS, OBJECTS
 from recon_pipeline.lib.extract.schemas import SCHEMAS
 

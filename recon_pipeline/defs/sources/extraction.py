@@ -121,9 +121,11 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
     return one_run_per_cycle(_extract)
 
 
-def extraction_assets(system: str) -> list[dg.AssetsDefinition]:
-    """Every extraction asset of one source system."""
-    return [extraction_asset(name) for name in OBJECT_TABLES if name.startswith(f"{system}/")]
-
-
-__all__ = ["OBJECT_TABLES", "extraction_asset", "extraction_assets", "tables_of"]
+#: Every extraction asset, in the order of OBJECT_TABLES.
+EXTRACTION_ASSETS = [extraction_asset(name) for name in OBJECT_TABLES]
+#: The keys of every raw-zone table (what the quarantine and the quality suites read).
+RAW_KEYS = [
+    dg.AssetKey(["raw", name.split("/", 1)[0], table])
+    for name, tables in OBJECT_TABLES.items()
+    for table in tables
+]
