@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from recon_pipeline.lib.atomic import commit
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
@@ -69,7 +71,7 @@ def prepare_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
         )
         if done.returncode != 0:
             raise ManifestError(f"`dbt parse` failed in {project_dir}:\n{done.stdout}{done.stderr}")
-        os.replace(Path(scratch) / "manifest.json", target / "manifest.json")
+        commit(Path(scratch) / "manifest.json", target / "manifest.json")
     return target / "manifest.json"
 
 

@@ -18,6 +18,7 @@ from recon_pipeline.defs.shared.partitions import (
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.sources.extraction import RAW_KEYS
 from recon_pipeline.defs.sources.inventory import missing_systems, scan_sources, summary_markdown
+from recon_pipeline.lib.atomic import write_bytes
 from recon_pipeline.lib.operations.fingerprint import fingerprint_path, record_sources_fingerprint
 from recon_pipeline.settings import SettingsError
 
@@ -61,15 +62,12 @@ def sources_inventory(
         context.log.warning(f"no files for source systems: {', '.join(missing)}")
 
     out = raw_dir / "sources_inventory.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "cycle": context.partition_key,
         "sources_dir": str(resolved.sources_dir),
         "files": [f.to_dict() for f in files],
     }
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-    tmp.replace(out)
+    write_bytes(out, orjson.dumps(document, option=orjson.OPT_INDENT_2))
     return dg.MaterializeResult(
         metadata={
             "sources_dir": dg.MetadataValue.path(str(resolved.sources_dir)),
