@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from recon_pipeline.lib.atomic import write_text
-from recon_pipeline.settings import SOURCE_SYSTEMS
+from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 #: Name of the recorded fingerprint in a cycle's raw zone.
 FINGERPRINT_FILE = "sources_fingerprint.json"
