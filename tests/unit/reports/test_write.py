@@ -169,3 +169,19 @@ def test_markdown_preview_lists_the_largest_first(out: Path) -> None:
     assert markdown_preview(table.slice(0, 0)) == "_No findings._"
     raw = markdown_preview(table.drop_columns(["exception_id", "status"]), 1)
     assert "294.00" in raw.splitlines()[2]
+
+
+def test_files_not_read_are_in_the_summary(sources: Path, tmp_path: Path) -> None:
+    """A whole file quarantined (line 0: a link out, a FIFO, a truncated gzip) is listed."""
+    inputs = cycle_inputs(sources, CYCLE)
+    whole = pa.Table.from_pylist([{
+        "source": "usage", "file": "usage/events-09.jsonl.gz", "line": 0, "record": "",
+        "reason": "usage/events-09.jsonl.gz is not a complete gzip file (truncated): not read"}],
+        schema=inputs.quarantine.schema)
+    result = write_reports(tmp_path, replace(inputs, quarantine=pa.concat_tables(
+        [inputs.quarantine, whole])), now=NOW, provisional=True)
+    assert result.summary["files_not_read"] == [{
+        "source": "usage", "file": "usage/events-09.jsonl.gz",
+        "reason": "usage/events-09.jsonl.gz is not a complete gzip file (truncated): not read"}]
+    summary = json.loads((result.folder / "summary.json").read_text())
+    assert summary["files_not_read"] == result.summary["files_not_read"]
