@@ -6,9 +6,10 @@
     numeric({{ precision }}, {{ scale }})
 {%- endmacro %}
 
-{#- Amounts in major units, as the ERP posts them. -#}
+{#- Amounts in major units, as the ERP posts them: at most the currency's decimals, which
+    are at most 3 (KWD, BHD, JOD, OMR, TND: fils and baisa; sources.md). -#}
 {% macro type_money() -%}
-    {{ type_decimal(18, 2) }}
+    {{ type_decimal(18, 3) }}
 {%- endmacro %}
 
 {#- Exchange rates: enough scale for a rate between any two currencies. -#}

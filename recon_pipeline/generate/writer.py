@@ -14,7 +14,7 @@ import orjson
 from recon_pipeline.generate.catalog import ACCOUNT, GL_ACCOUNTS
 from recon_pipeline.generate.model import Journal
 from recon_pipeline.lib.cycles import day_of
-from recon_pipeline.lib.money import format_major
+from recon_pipeline.lib.money import exponent, format_major
 
 
 def _default(value: Any) -> Any:
@@ -150,7 +150,8 @@ class Ledger:
         for no, (role, debit, credit) in enumerate(j.lines, start=1):
             self._lines.append((
                 j.entity, j.id, no, date, j.period, ACCOUNT[role],
-                format_major(debit, j.currency), format_major(credit, j.currency),
+                format_major(debit, j.currency, exponent(j.currency)),
+                format_major(credit, j.currency, exponent(j.currency)),
                 j.currency.upper(), j.doc_type, j.doc_ref, j.customer_code, j.reversal_of))
         if len(self._lines) >= 50_000:
             self.flush()

@@ -21,7 +21,7 @@ from tests.dbt.raw import write_parquet, write_raw_zone
 
 def test_every_contract_type_has_an_exact_postgres_type() -> None:
     kinds = {pg_type(field.type) for schema in SCHEMAS.values() for field in schema}
-    assert kinds == {"text", "bigint", "integer", "boolean", "numeric(38, 12)", "numeric(18, 2)",
+    assert kinds == {"text", "bigint", "integer", "boolean", "numeric(38, 12)", "numeric(18, 3)",
                      "timestamptz", "date"}
     with pytest.raises(TypeError):
         pg_type(pa.float64())

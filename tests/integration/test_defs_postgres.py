@@ -23,8 +23,8 @@ LEDGER_DDL = (
     "create table erp_customers (customer_code text, name text, entity_code text, "
     "currency text, country text, tax_id text, external_ref text)",
     "create table gl_journal_lines (entity_code text, journal_id text, line_no integer, "
-    "posting_date date, period text, account_code text, debit numeric(18, 2), "
-    "credit numeric(18, 2), currency text, document_type text, document_ref text, "
+    "posting_date date, period text, account_code text, debit numeric(18, 3), "
+    "credit numeric(18, 3), currency text, document_type text, document_ref text, "
     "customer_code text, reversal_of text)",
 )
 

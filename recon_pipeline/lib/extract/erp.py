@@ -3,7 +3,7 @@
 SQLite (the default ``erp/ledger.sqlite``) and PostgreSQL are read with their ADBC drivers,
 which stream Arrow record batches; any other database through SQLAlchemy with
 ``yield_per``. Every column is selected as text (``CAST(x AS TEXT)``, NULL as ``''``), so
-SQLite's TEXT amounts (``'1234.50'``) and PostgreSQL's NUMERIC(18,2) arrive alike and are
+SQLite's TEXT amounts (``'1234.50'``) and PostgreSQL's NUMERIC(18,3) arrive alike and are
 typed exactly by the same SQL. Rows come in key order (bytewise, NULLs first, on every
 database); a row's ``_line`` is its 1-based ordinal in that order and its ``_file`` is
 ``erp/<table>``. Rows sharing a key (a broken ledger) may come in either order.

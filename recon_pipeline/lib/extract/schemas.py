@@ -18,7 +18,7 @@ import pyarrow as pa
 TS = pa.timestamp("s", tz="UTC")
 MONEY = pa.int64()  # Stripe minor units
 DEC = pa.decimal128(38, 12)  # exact quantities, unit prices, percentages, rates
-ERP_MONEY = pa.decimal128(18, 2)  # ERP major units
+ERP_MONEY = pa.decimal128(18, 3)  # ERP major units, at most the currency's decimals (3: KWD)
 STR = pa.string()
 INT = pa.int64()
 BOOL = pa.bool_()

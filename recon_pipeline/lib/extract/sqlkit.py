@@ -15,11 +15,13 @@ from pathlib import Path
 
 import duckdb
 
-from recon_pipeline.lib.money import KNOWN_CURRENCIES
+from recon_pipeline.lib.money import KNOWN_CURRENCIES, THREE_DECIMAL, ZERO_DECIMAL
 
 #: Exact decimals of the raw zone: DECIMAL(38, 12).
 DEC_PRECISION, DEC_SCALE = 38, 12
 _CURRENCIES = "|".join(sorted(KNOWN_CURRENCIES))
+_ZERO = "|".join(sorted(ZERO_DECIMAL))
+_THREE = "|".join(sorted(THREE_DECIMAL))
 
 _INT_DIGITS = DEC_PRECISION - DEC_SCALE
 #: A plain decimal that DECIMAL(38, 12) holds exactly (trailing zeros aside).
@@ -59,6 +61,12 @@ CREATE OR REPLACE MACRO to_dec(t) AS CASE WHEN t IS NOT NULL AND dec_ok(t)
     THEN TRY_CAST(trim(t) AS DECIMAL({DEC_PRECISION}, {DEC_SCALE})) END;
 CREATE OR REPLACE MACRO known_currency(c) AS c IS NULL
     OR regexp_full_match(c, '(?i)(?:{_CURRENCIES})');
+CREATE OR REPLACE MACRO currency_exponent(c) AS CASE
+    WHEN regexp_full_match(c, '(?i)(?:{_ZERO})') THEN 0
+    WHEN regexp_full_match(c, '(?i)(?:{_THREE})') THEN 3 ELSE 2 END;
+CREATE OR REPLACE MACRO money_fits(m, c) AS m IS NULL OR c IS NULL OR NOT known_currency(c)
+    OR CASE currency_exponent(c) WHEN 0 THEN m = round(m, 0) WHEN 2 THEN m = round(m, 2)
+       ELSE true END;
 CREATE OR REPLACE MACRO ts_ok(v) AS v IS NULL OR (v >= 0 AND v < 253402300800);
 CREATE OR REPLACE MACRO rfc3339(t) AS CASE WHEN regexp_full_match(t, '{_RFC3339}')
     THEN epoch_ms(TRY_CAST(t AS TIMESTAMPTZ)) END;

@@ -30,13 +30,13 @@ _TYPED = {
     "date": "CASE WHEN regexp_full_match(trim({x}), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
             "THEN TRY_CAST(trim({x}) AS DATE) END",
     "dec": "to_dec(txt({x}))",
-    "money": "CASE WHEN regexp_full_match({x}, '\\s*[+-]?0*([0-9]{{1,16}}(\\.[0-9]{{0,2}}0*)?"
-             "|\\.[0-9]{{1,2}}0*)\\s*') THEN TRY_CAST(trim({x}) AS DECIMAL(18, 2)) END",
+    "money": "CASE WHEN regexp_full_match({x}, '\\s*[+-]?0*([0-9]{{1,15}}(\\.[0-9]{{0,3}}0*)?"
+             "|\\.[0-9]{{1,3}}0*)\\s*') THEN TRY_CAST(trim({x}) AS DECIMAL(18, 3)) END",
     "period": "CASE WHEN regexp_full_match(trim({x}), '[0-9]{{4}}-(0[1-9]|1[0-2])') "
               "THEN trim({x}) END",
 }
 _WHAT = {"int": "an integer", "date": "a date (YYYY-MM-DD)", "dec": "an exact decimal",
-         "money": "an amount with at most 2 decimals", "period": "a period (YYYY-MM)"}
+         "money": "an amount with at most 3 decimals", "period": "a period (YYYY-MM)"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,15 @@ class TextSpec:
                   for c in self.cols if c.required]
         pairs += [(f"NOT known_currency(v_{c.name})", f"'unknown currency: ' || v_{c.name}")
                   for c in self.cols if c.kind == "cur"]
+        # Money carries at most its currency's decimals: 0 for JPY, 2 for USD, 3 for KWD.
+        currency = next((c for c in self.cols if c.kind == "cur"), None)
+        if currency is not None:
+            cur = f"v_{currency.name}"
+            pairs += [(f"NOT money_fits(v_{c.name}, {cur})",
+                       f"'bad value: {c.column} ' || txt({_ident(c.column)}) || ' has more "
+                       f"decimals than ' || upper({cur}) || ' has (' || "
+                       f"currency_exponent({cur}) || ')'")
+                      for c in self.cols if c.kind == "money"]
         reason = "CASE " + " ".join(f"WHEN {a} THEN {b}" for a, b in pairs) + " END" \
             if pairs else "NULL"
         inner = f"SELECT *, {', '.join(typed)} FROM {relation}"

@@ -27,8 +27,8 @@ _DDL = {
                      " country TEXT, tax_id TEXT, external_ref TEXT",
     "gl_journal_lines": "entity_code TEXT NOT NULL, journal_id TEXT NOT NULL, line_no INTEGER"
                         " NOT NULL, posting_date DATE NOT NULL, period TEXT NOT NULL,"
-                        " account_code TEXT NOT NULL, debit NUMERIC(18,2) NOT NULL,"
-                        " credit NUMERIC(18,2) NOT NULL, currency TEXT NOT NULL,"
+                        " account_code TEXT NOT NULL, debit NUMERIC(18,3) NOT NULL,"
+                        " credit NUMERIC(18,3) NOT NULL, currency TEXT NOT NULL,"
                         " document_type TEXT NOT NULL, document_ref TEXT, customer_code TEXT,"
                         " reversal_of TEXT",
 }
@@ -38,7 +38,7 @@ def _ledger(path: Path, lines: list[tuple[object, ...]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
     for table, ddl in _DDL.items():
-        db.execute(f"CREATE TABLE {table} ({ddl.replace('NUMERIC(18,2)', 'TEXT')})")
+        db.execute(f"CREATE TABLE {table} ({ddl.replace('NUMERIC(18,3)', 'TEXT')})")
     db.execute("INSERT INTO gl_accounts VALUES ('1100', 'Receivables', 'AR')")
     db.executemany("INSERT INTO gl_journal_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", lines)
     db.commit()
@@ -64,14 +64,36 @@ def test_sqlite_amounts_are_exact_and_bad_rows_quarantined(tmp_path: Path) -> No
             for r in rows[:2]] == [("J1", 1, Decimal("1234.50"), Decimal("0.00"), 1),
                                    ("J1", 2, Decimal("0.00"), Decimal("1234.50"), 2)]
     assert sum(r["debit"] for r in rows if r["journal_id"] == "J2") == Decimal("0.30")
-    assert result.arrow["gl_journal_lines"].schema.field("debit").type == pa.decimal128(18, 2)
+    assert result.arrow["gl_journal_lines"].schema.field("debit").type == pa.decimal128(18, 3)
     assert reasons(result) == [
-        (6, "bad value: debit 12.345 is not an amount with at most 2 decimals"),
+        (6, "bad value: debit 12.345 has more decimals than EUR has (2)"),
         (7, "unknown currency: XYZ"), (8, "bad value: period 2026-13 is not a period (YYYY-MM)"),
-        (9, "bad value: debit abc is not an amount with at most 2 decimals"),
+        (9, "bad value: debit abc is not an amount with at most 3 decimals"),
         (10, "bad value: posting_date 30/09/2026 is not a date (YYYY-MM-DD)")]
     assert '"journal_id":"J3"' in result.quarantine[0]["record"]
     assert all(q["file"] == "erp/gl_journal_lines" for q in result.quarantine)
+
+
+def test_amounts_carry_at_most_their_currencys_decimals(tmp_path: Path) -> None:
+    """0 for JPY, 2 for USD, 3 for KWD (fils): a healthy KWD line is never quarantined."""
+    _ledger(tmp_path / "s" / "erp" / "ledger.sqlite", [
+        _row("K1", 1, "0.358", "0", currency="KWD"), _row("K1", 2, "0", "0.358", currency="KWD"),
+        _row("K2", 1, "1234.5", currency="KWD"), _row("Y1", 1, "7350", currency="JPY"),
+        _row("Y2", 1, "7350.00", currency="JPY"), _row("U1", 1, "19.99", currency="USD"),
+        _row("Y3", 1, "7350.5", currency="JPY"), _row("U2", 1, "0.358", currency="USD"),
+        _row("K3", 1, "0.3581", currency="KWD"), _row("B1", 1, "1.001", currency="bhd")])
+    result = extract(tmp_path / "s", "erp/gl_journal_lines", tmp_path / "o")
+    loaded = {(r["journal_id"], r["line_no"]): (r["debit"], r["credit"])
+              for r in result.tables["gl_journal_lines"]}
+    assert loaded == {
+        ("K1", 1): (Decimal("0.358"), Decimal(0)), ("K1", 2): (Decimal(0), Decimal("0.358")),
+        ("K2", 1): (Decimal("1234.5"), Decimal(0)), ("Y1", 1): (Decimal(7350), Decimal(0)),
+        ("Y2", 1): (Decimal(7350), Decimal(0)), ("U1", 1): (Decimal("19.99"), Decimal(0)),
+        ("B1", 1): (Decimal("1.001"), Decimal(0))}
+    assert reasons(result) == [  # lines in key order: B1, K1, K1, K2, K3, U1, U2, Y1, Y2, Y3
+        (5, "bad value: debit 0.3581 is not an amount with at most 3 decimals"),
+        (7, "bad value: debit 0.358 has more decimals than USD has (2)"),
+        (10, "bad value: debit 7350.5 has more decimals than JPY has (0)")]
 
 
 def test_generated_ledger_matches_sqlite_text(generated: GenerateStats, tmp_path: Path) -> None:
