@@ -19,6 +19,7 @@ from recon_pipeline.settings import (
     SettingsError,
     load_config_file,
     parse_cycle,
+    parse_cycle_format,
     parse_cycle_range,
     reject_password_in_url,
 )
@@ -98,6 +99,21 @@ def demo_command(args: argparse.Namespace) -> int:
         print(f"  {cycle}: {where}{'  (FAILED)' if cycle in failed else ''}")
     print(f"warehouse: {settings.out_dir / 'warehouse.duckdb'}; browse the runs with `make dev`")
     return 1 if failed else 0
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """``recon check``: does ``OUT`` keep the output contract for ``CYCLE``? One line a problem."""
+    from recon_pipeline.lib.contract import check_outputs
+
+    cycle = parse_cycle_format(args.cycle)
+    out = Path(args.out)
+    if not out.is_dir():
+        raise SettingsError(f"output directory {out} does not exist: pass the --out of a run")
+    problems = check_outputs(out, cycle)
+    for problem in problems:
+        print(problem)
+    print(f"{cycle}: contract {'kept' if not problems else f'broken ({len(problems)} problems)'}")
+    return 1 if problems else 0
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -238,6 +254,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _add(commands, "demo", demo_command, "generate demo data and run every demo cycle")
+
+    check = _add(commands, "check", check_command,
+                 "check a run's outputs against the output contract (docs/outputs.md)")
+    check.add_argument("out", metavar="OUT", help="the output directory of the run (--out)")
+    check.add_argument("cycle", metavar="CYCLE", help="the cycle to check (YYYY-MM)")
 
     serve = _add(commands, "serve", serve_command, "the stream receiver (not yet)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -45,12 +45,17 @@ class SettingsError(ValueError):
     """A run cannot start. The message says, in one line, what is wrong and what to do."""
 
 
+def parse_cycle_format(text: str) -> str:
+    """Return ``text`` if it is written as a month, ``YYYY-MM``."""
+    if not _CYCLE.match(text):
+        raise SettingsError(f"cycle {text!r} is not a month: write it as YYYY-MM, e.g. 2026-09")
+    return text
+
+
 def parse_cycle(text: str, *, today: date | None = None) -> str:
     """Return ``text`` if it names a close cycle (``YYYY-MM``) that has already ended."""
-    match = _CYCLE.match(text)
-    if not match:
-        raise SettingsError(f"cycle {text!r} is not a month: write it as YYYY-MM, e.g. 2026-09")
-    year, month = int(match[1]), int(match[2])
+    parse_cycle_format(text)
+    year, month = int(text[:4]), int(text[5:7])
     next_month = date(year + month // 12, month % 12 + 1, 1)
     if next_month > (today or datetime.now(UTC).date()):
         raise SettingsError(

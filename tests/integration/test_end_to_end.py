@@ -2,8 +2,8 @@
 
 Runs ``recon run`` (Dagster in-process, extraction, dbt, reports) for every demo cycle on a
 directory written by the project's generator, then compares the reports with the planted
-truth: recall and precision 1.0 for every category, leakage to the cent, the output contract of
-../shared/tools/check_outputs.py kept, quarantine equal to the planted malformed rows, and a
+truth: recall and precision 1.0 for every category, leakage to the cent, the output contract
+(``recon check``, docs/outputs.md) kept, quarantine equal to the planted malformed rows, and a
 re-run that changes nothing.
 """
 
@@ -95,9 +95,8 @@ def test_leakage_totals_to_the_cent(pipeline: Run, cycle: str) -> None:
 
 
 @pytest.mark.parametrize("cycle", CYCLES)
-def test_output_contract_is_kept(pipeline: Run, cycle: str, shared_dir: Path) -> None:
-    checker = shared_dir / "tools" / "check_outputs.py"
-    done = subprocess.run([sys.executable, str(checker), str(pipeline.out), cycle],
+def test_output_contract_is_kept(pipeline: Run, cycle: str) -> None:
+    done = subprocess.run([str(RECON), "check", str(pipeline.out), cycle],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
 
