@@ -99,6 +99,46 @@ def test_run_bad_cycle(tiny_sources: Path, tmp_path: Path, cycle: str, needle: s
     assert_one_line_error(done, needle)
 
 
+@pytest.mark.parametrize("cycle", ["2019-12", "0000-01", "2026-09\n"])
+def test_run_cycle_outside_the_partitions(tiny_sources: Path, tmp_path: Path, cycle: str) -> None:
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", cycle, "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert_one_line_error(done, "before the first cycle, 2020-01" if cycle == "2019-12"
+                          else "YYYY-MM")
+
+
+def test_run_takes_sources_and_out_from_the_environment(tiny_sources: Path,
+                                                        tmp_path: Path) -> None:
+    out = tmp_path / "from-env"
+    env = clean_env(RECON_SOURCES_DIR=str(tiny_sources), RECON_OUT_DIR=str(out))
+    done = recon("run", "--cycle", "2019-12", env=env)
+    assert_one_line_error(done, "cycle 2019-12 is before the first cycle")
+    assert out.is_dir()  # the run got as far as creating RECON_OUT_DIR
+    done = recon("run", "--cycle", CYCLE, env=clean_env(RECON_SOURCES_DIR=str(tmp_path / "no"),
+                                                         RECON_OUT_DIR=str(out)))
+    assert_one_line_error(done, f"sources directory {tmp_path / 'no'} does not exist")
+    assert_one_line_error(recon("run", "--cycle", CYCLE, "--out", str(out)),
+                          "--sources DIR is missing: pass it, or set RECON_SOURCES_DIR")
+    assert_one_line_error(recon("run", "--cycle", CYCLE, "--sources", str(tiny_sources)),
+                          "--out DIR is missing: pass it, or set RECON_OUT_DIR")
+
+
+@pytest.mark.parametrize(("setting", "needle"), [
+    ("grace_days: 100000000000000000000", "grace_days"),
+    ('usage_tolerance: "1e999999999"', "usage_tolerance"),
+    ("tolerance_minor: -1", "tolerance_minor"),
+    ("coverage_window_hours: 1e20", "coverage_window_hours"),
+])
+def test_run_refuses_settings_out_of_bounds(tiny_sources: Path, tmp_path: Path, setting: str,
+                                            needle: str) -> None:
+    config = tmp_path / "recon.yml"
+    config.write_text(setting + "\n")
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out",
+                 str(tmp_path / "out"), "--config", str(config))
+    assert done.returncode == 2
+    assert_one_line_error(done, needle)
+
+
 def test_run_unreadable_config(tiny_sources: Path, tmp_path: Path) -> None:
     config = tmp_path / "recon.yml"
     config.write_text("tolerance_minor: [unclosed")
