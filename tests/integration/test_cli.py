@@ -200,10 +200,16 @@ def test_run_materializes_the_graph_and_records_the_run(
     generated_sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    done = recon("run", "--sources", str(generated_sources), "--cycle", CYCLE, "--out", str(out))
+    done = recon("run", "--sources", str(generated_sources), "--cycle", CYCLE, "--out", str(out),
+                 "--verbose")
     assert done.returncode == 0, done.stdout + done.stderr
     home = out / "dagster_home"
     assert f"DAGSTER_HOME is not set: recording runs in {home}" in done.stdout
+    # --verbose: the tools' output on the terminal, no log file; the close line still last.
+    assert "dbt build" in done.stdout + done.stderr and not (out / "logs").exists()
+    last = done.stdout.splitlines()[-1]
+    assert last.startswith((f"{CYCLE}: final: ", f"{CYCLE}: not final: "))
+    assert last.endswith(str(out / "reports" / CYCLE / "report.html"))
 
     assert (out / "raw" / CYCLE / "sources_inventory.json").is_file()
     assert (out / "dbt" / CYCLE / "run_results.json").is_file()
@@ -245,3 +251,6 @@ def test_run_that_fails_exits_1_and_names_the_step(
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"cycle {CYCLE}: run ") and "failed" in last
     assert "extract_reference_fx_rates" in last and "lacks the columns" in last
+    log = Path(last.rsplit("(details: ", 1)[1].rstrip(")"))
+    assert log.parent == out / "logs" and "STEP_FAILURE" in log.read_text()
+    assert "Traceback" not in done.stdout + done.stderr
