@@ -232,6 +232,9 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
 
     import dagster as dg
 
+    from recon_pipeline.lib.dbt_manifest import prepare_if_stale
+
+    prepare_if_stale()  # the code location reads the dbt manifest; it does not parse the project
     from recon_pipeline.definitions import defs
     from recon_pipeline.progress import StageProgress, progress_logger, step_stages
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recon_pipeline.lib.cycles import is_cycle
+from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -39,7 +40,6 @@ DEFAULT_REPORTING_CURRENCY = "USD"
 #: Where the cycle partitions start when neither the config nor the sources say.
 DEFAULT_FIRST_CYCLE = "2020-01"
 
-SOURCE_SYSTEMS = ("billing", "payments", "erp", "usage", "crm", "reference")
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 

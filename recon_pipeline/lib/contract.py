@@ -18,9 +18,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recon_pipeline.lib.extract.api import SYSTEMS as SOURCE_SYSTEMS
 from recon_pipeline.lib.reports.schema import CATEGORIES, LEAKAGE_CATEGORIES, RECON_OF
 from recon_pipeline.lib.reports.write import REPORT_FILES
+from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 #: Categories whose findings are about one billing period (``period_start`` set).
 PERIOD_CATEGORIES = frozenset(
