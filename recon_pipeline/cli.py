@@ -1,4 +1,4 @@
-"""``recon``: the command line (interfaces.md), a thin way into the Dagster code location.
+"""``recon``: the command line (docs/commands.md), a thin way into the Dagster code location.
 
 ``recon run`` executes the ``close_cycle`` job of ``recon_pipeline.definitions`` in this process,
 against the Dagster instance in ``DAGSTER_HOME``, so its runs show in the Dagster UI like any

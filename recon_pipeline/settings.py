@@ -228,7 +228,7 @@ class Settings:
         return self.erp_url_with_secret().render_as_string(hide_password=True)
 
     def check_sources_dir(self) -> None:
-        """Raise unless :attr:`sources_dir` is a sources directory (sources.md)."""
+        """Raise unless :attr:`sources_dir` is a sources directory (docs/sources.md)."""
         check_sources_dir(self.sources_dir)
 
     def check_erp(self, timeout_s: int = 10) -> None:
@@ -272,7 +272,7 @@ def check_sources_dir(path: Path) -> None:
     if not any((path / system).is_dir() for system in SOURCE_SYSTEMS):
         raise SettingsError(
             f"{path} is not a sources directory: it has none of the folders "
-            f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see sources.md)"
+            f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see docs/sources.md)"
         )
 
 

@@ -24,7 +24,7 @@ from recon_pipeline.lib.cycles import is_cycle
 #: The repository's configuration file, whose values are the defaults.
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "recon.yml"
 
-#: Every category of mismatches.md.
+#: Every category of docs/findings.md.
 CATEGORIES: frozenset[str] = frozenset(
     """
     invoice_not_posted invoice_amount_mismatch invoice_currency_mismatch invoice_period_mismatch
@@ -257,7 +257,7 @@ def _severities(values: Mapping[str, Any], where: str) -> dict[str, str]:
     if unknown:
         raise ConfigError(
             f"{where}: recon_severity names unknown categories {', '.join(unknown)} "
-            "(see mismatches.md for the categories)"
+            "(see docs/findings.md for the categories)"
         )
     wrong = {c: s for c, s in severities.items() if s not in SEVERITIES}
     if wrong:

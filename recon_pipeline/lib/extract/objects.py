@@ -68,7 +68,7 @@ def json_files(sources: Path, spec: Spec) -> list[tuple[Path, str]]:
     if not found and not spec.optional:
         stem = spec.stems[0]
         raise SourceError(f"{sources / stem}.jsonl (or .jsonl.gz) is missing: the "
-                          f"{spec.source} export must include it (see sources.md)")
+                          f"{spec.source} export must include it (see docs/sources.md)")
     return found
 
 
@@ -135,7 +135,7 @@ def extract_csv(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_di
     path = sources / rel
     if not path.is_file():
         raise SourceError(f"{path} is missing: the {spec.source} export must include it "
-                          "(see sources.md)")
+                          "(see docs/sources.md)")
     return _text_object(con, name, spec, rel, out_dir, (
         (b.rows, csv_quarantine(spec.source, rel, b.bad)) for b in iter_csv(
             path, rel, spec.columns)), "record")
