@@ -1,8 +1,10 @@
 """What ``recon run`` and ``recon demo`` print: a line per stage, one line per cycle on where
 its close stands, and the tools' own output kept in a log file. Dagster-free.
 
-The close line reads the cycle's outputs (``summary.json``, the validation of the expectation
-suites, ``mismatches.parquet``), so it says what the reports say.
+The close line reads the cycle's outputs, so it says what the reports say: ``summary.json``'s
+``status_text`` (the page's banner) when it has one, else the failed blocking expectations of
+the cycle's validation; money at stake from ``at_stake_total_reporting``, else the sum of
+``mismatches.parquet``'s ``difference_reporting``.
 """
 
 from __future__ import annotations
@@ -116,20 +118,17 @@ def close_line(out: Path, cycle: str) -> str:
         return f"{cycle}: not final: the run wrote no summary.json; see {folder}"
     status = summary.get("status")
     final = summary.get("final") is True or status == "final"
+    said = _reports_own_words(summary)
     if final:
-        head, why = "final", "every blocking check passed"
+        head, why = "final", said or "every blocking check passed"
     else:
         head = "not final"
-        why = "; ".join(not_final_reasons(out, cycle, summary)) or "see the report"
+        why = said or "; ".join(not_final_reasons(out, cycle, summary)) or "see the report"
     return f"{cycle}: {head}: {why}; {figures_text(out, cycle, summary)}; {report}"
 
 
 def not_final_reasons(out: Path, cycle: str, summary: Mapping[str, Any]) -> list[str]:
     """Why ``cycle`` is not final, in plain words, one phrase per blocking check that failed."""
-    for key in ("status_reason", "banner"):  # the reports' own sentence, when they give one
-        text = summary.get(key)
-        if isinstance(text, str) and text.strip():
-            return [_without_prefix(text.strip())]
     if summary.get("status") == "provisional":
         return ["a provisional run of the open month"]
     from recon_pipeline.lib.quality.validate import read_validation
@@ -180,11 +179,17 @@ def figures_text(out: Path, cycle: str, summary: Mapping[str, Any]) -> str:
     return text
 
 
-def _without_prefix(text: str) -> str:
-    for prefix in ("Not final:", "not final:"):
-        if text.startswith(prefix):
-            return text[len(prefix):].strip().rstrip(".")
-    return text.rstrip(".")
+def _reports_own_words(summary: Mapping[str, Any]) -> str | None:
+    """The reports' own sentence on where the close stands (``status_text`` of summary.json,
+    as the page's banner and the workbook say it), without its ``Final:`` / ``Not final:``."""
+    text = summary.get("status_text")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = text.strip().rstrip(".")
+    head, sep, rest = text.partition(":")
+    if sep and head.strip().lower() in ("final", "not final"):
+        return rest.strip() or None
+    return text[:1].lower() + text[1:]
 
 
 def _decimal(value: Any) -> Decimal | None:

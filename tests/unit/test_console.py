@@ -69,11 +69,17 @@ def test_without_money_at_stake_the_leakage_alone(tmp_path: Path) -> None:
         f"52 findings, USD 1,446.43 leakage; {report}")
 
 
-def test_the_reports_own_reason_wins(tmp_path: Path) -> None:
+def test_the_reports_own_words_win(tmp_path: Path) -> None:
     report = _outputs(tmp_path, {"status": "not_passing", "final": False,
-                                 "status_reason": "Not final: 3 findings to clear."}, [])
+                                 "status_text": "Not final: 3 findings to clear."}, [
+        {"check": "leakage_within_limit", "blocking": True, "success": False}])
     assert close_line(tmp_path, CYCLE).startswith(f"{CYCLE}: not final: 3 findings to clear; ")
     assert close_line(tmp_path, CYCLE).endswith(str(report))
+    summary = report.parent / "summary.json"
+    summary.write_text(summary.read_text().replace('"not_passing"', '"final"').replace(
+        "Not final: 3 findings to clear.", "Final: nothing keeps the close from being final"))
+    assert close_line(tmp_path, CYCLE).startswith(
+        f"{CYCLE}: final: nothing keeps the close from being final; 52 findings")
 
 
 def test_no_summary_is_not_final(tmp_path: Path) -> None:
