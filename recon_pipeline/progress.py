@@ -45,6 +45,7 @@ class StageProgress(logging.Handler):
         self.terminal = terminal
         self.current: StageTally | None = None
         self.done: list[StageTally] = []
+        self.live = terminal.isatty()
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
@@ -61,6 +62,9 @@ class StageProgress(logging.Handler):
             if self.current is None or self.current.name != name:
                 self.finish()
                 self.current = StageTally(name, started=now)
+                if self.live:  # on a terminal, the stage under way until its line replaces it
+                    self.terminal.write(f"  {name} ...")
+                    self.terminal.flush()
             return
         tally = self.current
         if tally is None:
@@ -94,7 +98,7 @@ class StageProgress(logging.Handler):
             self.done.append(tally)
             if not tally.ended:
                 tally.ended = time.monotonic()
-            self.terminal.write(stage_line(tally) + "\n")
+            self.terminal.write(("\r\033[K" if self.live else "") + stage_line(tally) + "\n")
             self.terminal.flush()
         return self.done
 
