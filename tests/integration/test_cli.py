@@ -17,14 +17,15 @@ RECON = Path(sys.executable).parent / "recon"
 CYCLE = "2026-09"
 
 
-def recon(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def recon(*args: str, env: dict[str, str] | None = None,
+          timeout: int = 300) -> subprocess.CompletedProcess[str]:
     """Run ``recon`` as from an unactivated environment: its bin folder is not on PATH."""
     return subprocess.run(
         [str(RECON), *args],
         env=env if env is not None else clean_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -201,7 +202,7 @@ def test_run_materializes_the_graph_and_records_the_run(
 ) -> None:
     out = tmp_path / "out"
     done = recon("run", "--sources", str(generated_sources), "--cycle", CYCLE, "--out", str(out),
-                 "--verbose")
+                 "--verbose", timeout=900)  # a whole run; a busy machine takes minutes
     assert done.returncode == 0, done.stdout + done.stderr
     home = out / "dagster_home"
     assert f"DAGSTER_HOME is not set: recording runs in {home}" in done.stdout
