@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -43,9 +42,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The steering repository's shared folder (spec, samples, tools), beside the project."""
-    return Path(__file__).resolve().parents[1].parent / "shared"

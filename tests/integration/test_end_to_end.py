@@ -2,8 +2,8 @@
 
 Runs ``recon run`` (Dagster in-process, extraction, dbt, reports) for every demo cycle on a
 directory written by the project's generator, then compares the reports with the planted
-truth: recall and precision 1.0 for every category, leakage to the cent, the output contract of
-../shared/tools/check_outputs.py kept, quarantine equal to the planted malformed rows, and a
+truth: recall and precision 1.0 for every category, leakage to the cent, the output contract
+(``recon check``, docs/outputs.md) kept, quarantine equal to the planted malformed rows, and a
 re-run that changes nothing.
 """
 
@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,11 +31,13 @@ pytestmark = pytest.mark.slow
 
 @dataclass(frozen=True)
 class Run:
-    """A generated sources directory and the outputs of running every cycle on it."""
+    """A generated sources directory and the outputs of running every cycle on it, with what
+    each cycle's `recon run` printed."""
 
     sources: Path
     out: Path
     home: Path
+    printed: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
 
 
 def _recon_run(run: Run, cycle: str) -> subprocess.CompletedProcess[str]:
@@ -54,6 +56,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Run:
     for cycle in CYCLES:
         done = _recon_run(run, cycle)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        run.printed[cycle] = done
     return run
 
 
@@ -95,11 +98,44 @@ def test_leakage_totals_to_the_cent(pipeline: Run, cycle: str) -> None:
 
 
 @pytest.mark.parametrize("cycle", CYCLES)
-def test_output_contract_is_kept(pipeline: Run, cycle: str, shared_dir: Path) -> None:
-    checker = shared_dir / "tools" / "check_outputs.py"
-    done = subprocess.run([sys.executable, str(checker), str(pipeline.out), cycle],
+def test_output_contract_is_kept(pipeline: Run, cycle: str) -> None:
+    done = subprocess.run([str(RECON), "check", str(pipeline.out), cycle],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_the_terminal_says_where_the_close_stands(pipeline: Run, cycle: str) -> None:
+    """A line per stage, then the cycle's close line; the tools' output in OUT/logs."""
+    done = pipeline.printed[cycle]
+    lines = done.stdout.splitlines()
+    assert done.stderr == ""
+    assert len(lines) <= 12, done.stdout
+    details = next(line for line in lines if line.startswith("details (dbt, Dagster): "))
+    log = Path(details.split(": ", 1)[1])
+    assert log.parent == pipeline.out / "logs" and log.is_file()
+    assert "dbt build" in log.read_text() and "dbt" not in done.stdout.replace("(dbt", "")
+    stages = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert stages == ["sources", "warehouse", "quality", "reports"], done.stdout
+    summary = json.loads((pipeline.out / "reports" / cycle / "summary.json").read_text())
+    report = pipeline.out / "reports" / cycle / "report.html"
+    validation = json.loads((pipeline.out / "quality" / cycle / "validation.json").read_text())
+    gate = next(e for s in validation["suites"] for e in s["expectations"]
+                if e["check"] == "no_blocking_findings")
+    last = lines[-1]
+    assert last.startswith(f"{cycle}: not final: {gate['unexpected']} findings in categories "
+                           "that must be cleared before the close"), last
+    assert f"; {summary['findings_total']} findings, " in last
+    assert f"(USD {Decimal(summary['leakage_total_reporting']):,} leakage)" in last \
+        or f", USD {Decimal(summary['leakage_total_reporting']):,} leakage" in last
+    assert last.endswith(f"; {report}")
+    reports_line = next(line for line in lines if line.startswith("  reports"))
+    assert f"{summary['findings_total']:,} findings" in reports_line
+
+
+def test_three_cycles_print_under_60_lines(pipeline: Run) -> None:
+    total = sum(len(done.stdout.splitlines()) for done in pipeline.printed.values())
+    assert total < 60
 
 
 def test_quarantine_is_the_planted_malformed_rows(pipeline: Run) -> None:

@@ -18,7 +18,7 @@ PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 PG_USER = os.environ.get("RECON_PG_USER", "postgres")
 PG_URI = f"postgresql://{PG_USER}@127.0.0.1:5432/test"
 
-#: The recons these tests are about, and their categories (mismatches.md).
+#: The recons these tests are about, and their categories (docs/findings.md).
 RECONS = ("billing_erp", "gateway_erp", "gateway_billing", "payouts", "revenue")
 CATEGORIES = frozenset(
     {

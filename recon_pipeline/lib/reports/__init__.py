@@ -1,4 +1,4 @@
-"""Dagster-free reports of a cycle and the exception ledger (spec/interfaces.md, "Outputs").
+"""Dagster-free reports of a cycle and the exception ledger (docs/outputs.md, "Outputs").
 
 ``write_reports(out, CycleInputs(...), now=...)`` writes ``OUT/reports/<cycle>/`` and keeps
 ``OUT/exceptions.parquet``; ``markdown_preview`` and ``headline_figures`` feed asset metadata.

@@ -66,7 +66,7 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
               objects_checked: Mapping[str, int], provisional: bool,
               generated_at: datetime,
               validation: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """summary.json: the keys of interfaces.md and a few more; money as decimal strings.
+    """summary.json: the keys of docs/outputs.md and a few more; money as decimal strings.
 
     ``status`` is ``provisional`` for an intra-cycle run, ``not_passing`` when a blocking
     expectation failed (or none were validated), else ``final``; ``expectations`` lists every

@@ -16,7 +16,7 @@ AMOUNT = pa.decimal128(18, 3)
 REPORTING_AMOUNT = pa.decimal128(18, 2)
 STR = pa.string()
 
-#: Recon -> its categories, in the order of spec/mismatches.md.
+#: Recon -> its categories, in the order of docs/findings.md.
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "billing_erp": ("invoice_not_posted", "invoice_amount_mismatch", "invoice_currency_mismatch",
                     "invoice_period_mismatch", "invoice_entity_mismatch", "duplicate_posting",
