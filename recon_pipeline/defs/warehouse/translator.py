@@ -43,6 +43,9 @@ class ReconDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props.get("resource_type") not in ("model", "seed", "snapshot"):
             return super().get_group_name(dbt_resource_props)
+        # The seed is the registry of recons and categories (seeds/recon_categories.csv).
+        if dbt_resource_props.get("resource_type") == "seed":
+            return RECONCILIATION_GROUP
         return RECONCILIATION_GROUP if is_reconciliation(dbt_resource_props) else CANONICAL_GROUP
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
