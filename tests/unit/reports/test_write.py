@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
+from recon_pipeline.lib.registry import BLOCKING_CATEGORIES
 from recon_pipeline.lib.reports import (
     MISMATCHES_SCHEMA,
     REPORT_FILES,
@@ -95,6 +96,16 @@ def test_summary_json(out: Path, sources: Path) -> None:
     figures = headline_figures(summary)
     assert figures["findings"] == len(truth) + 1
     assert figures["leakage_total_reporting"] == f"{total:.2f} USD"
+    # The money at stake: every finding's |difference| in USD, totalled three ways.
+    mismatches = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet").to_pylist()
+    stake = sum((r["difference_reporting"] for r in mismatches
+                 if r["difference_reporting"] is not None), Decimal(0))
+    assert stake > total and summary["at_stake_total_reporting"] == f"{stake:.2f}"
+    for key in ("at_stake_by_category", "at_stake_by_recon", "at_stake_by_legal_entity"):
+        assert sum(Decimal(v) for v in summary[key].values()) == stake, key
+    jp01 = sum((r["difference_reporting"] for r in mismatches if r["legal_entity"] == "JP01"),
+               Decimal(0))
+    assert summary["at_stake_by_legal_entity"]["JP01"] == f"{jp01:.2f}"
     assert figures["leakage_reporting_minor"] == int(total * 100)
     assert figures[f"match_rate_{RECONS[0]}"] == summary["match_rate"][RECONS[0]]
     # No expectation results were handed in: written, but not final.
@@ -104,14 +115,23 @@ def test_summary_json(out: Path, sources: Path) -> None:
 
 def test_workbook(out: Path) -> None:
     wb = load_workbook(out / "reports" / CYCLE / "report.xlsx")
-    assert wb.sheetnames == ["Summary", *RECONS, "quarantine"]
+    assert wb.sheetnames == ["Summary", *RECONS, "quarantine", "expectations"]
     assert wb["Summary"].freeze_panes == "A4"
+    # Not final, said in its own row in the page's words (no expectations were handed in).
+    summary_json = json.loads((out / "reports" / CYCLE / "summary.json").read_text("utf-8"))
+    assert wb["Summary"]["A3"].value == summary_json["status_text"]
+    assert wb["Summary"]["A3"].value.startswith(
+        f"Not final: {summary_json['blocking_findings']} findings in categories that must be "
+        "cleared before the close")
+    assert wb["expectations"]["A2"].value == "No expectation suites were validated for this cycle."
     mismatches = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet").to_pylist()
+    summary_labels = {row[1] for row in wb["Summary"].iter_rows(min_row=7, max_col=2,
+                                                                values_only=True) if row[1]}
     for recon in RECONS:
         ws = wb[recon]
         rows = [r for r in mismatches if r["recon"] == recon]
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:P")
+        assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:R")
         assert ws.max_row == max(1, len(rows) + 1)
         assert ws.column_dimensions["A"].width >= 14
         header = [c.value for c in ws[1]]
@@ -123,6 +143,12 @@ def test_workbook(out: Path) -> None:
             assert cells["Exception id"].data_type == "s"
             if cells["Leakage (USD)"].value is not None:
                 assert '"USD"' in cells["Leakage (USD)"].number_format
+            # The same category labels as the Summary sheet; the findings that must be cleared
+            # before the close marked.
+            assert cells["Category"].value in summary_labels
+            assert cells["Must clear before close"].value in ("yes", None)
+            if cells["At stake (USD)"].value is not None:
+                assert '"USD"' in cells["At stake (USD)"].number_format
             if cells["Period start"].value is not None:
                 assert cells["Period start"].is_date
             if currency == "JPY":
@@ -131,8 +157,15 @@ def test_workbook(out: Path) -> None:
                 assert cells["Difference"].number_format.startswith('#,##0.000 "KWD"')
                 assert cells["Difference"].value == pytest.approx(0.001)
     summary = wb["Summary"]
-    labels = {row[1]: row for row in summary.iter_rows(min_row=5, max_col=6, values_only=True)}
+    labels = {row[1]: row for row in summary.iter_rows(min_row=5, max_col=8, values_only=True)}
     assert labels["Unbilled subscription"][5] == pytest.approx(294.0)
+    assert labels["Unbilled subscription"][7] is None  # leakage, not blocking
+    assert labels["Invoice not posted"][7] == "yes"
+    blocking = [r for r in mismatches if r["blocking"]]
+    assert blocking and all(r["category"] in BLOCKING_CATEGORIES for r in blocking)
+    total_row = next(row for row in summary.iter_rows(min_row=5, max_col=8, values_only=True)
+                     if row[0] == "Total")
+    assert total_row[7] == len(blocking) == summary_json["blocking_findings"]
     assert wb["quarantine"].max_row > 1
 
 
