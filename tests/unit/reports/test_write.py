@@ -192,6 +192,33 @@ def test_page_is_self_contained(out: Path) -> None:
     assert KWD_OBJECT in page
 
 
+def test_page_says_where_the_close_stands(out: Path) -> None:
+    """The banner in plain words, the findings that must be cleared marked, money at stake."""
+    page = (out / "reports" / CYCLE / "report.html").read_text("utf-8")
+    summary = json.loads((out / "reports" / CYCLE / "summary.json").read_text("utf-8"))
+    n = summary["blocking_findings"]
+    assert f'<div class="banner">Not final: {n} findings in categories that must be cleared ' \
+           "before the close" in page
+    assert page.count('<span class="pill must-clear"') == n
+    assert page.count('<tr class="blocking">') == n
+    stake = Decimal(summary["at_stake_total_reporting"])
+    assert f'<div class="value">{stake:,.2f}</div>' in page
+    assert "Money at stake by recon and legal entity<" in page
+
+
+def test_page_escapes_text_from_the_data(sources: Path, tmp_path: Path) -> None:
+    """The template autoescapes: a detail holding markup is shown as text, never run."""
+    inputs = cycle_inputs(sources, CYCLE)
+    detail = inputs.findings.column("detail").to_pylist()
+    detail[0] = '<script>alert("x")</script> & <b>bold</b>'
+    findings = inputs.findings.set_column(
+        inputs.findings.schema.get_field_index("detail"), "detail", pa.array(detail))
+    write_reports(tmp_path, replace(inputs, findings=findings), now=NOW)
+    page = (tmp_path / "reports" / CYCLE / "report.html").read_text("utf-8")
+    assert "<script" not in page and "<b>bold" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+
+
 def test_markdown_preview_lists_the_largest_first(out: Path) -> None:
     table = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet")
     text = markdown_preview(table, 3)
