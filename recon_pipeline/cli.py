@@ -101,9 +101,20 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """``recon serve``: not in this version."""
-    print("recon serve: the stream receiver arrives with the stream issue; nothing to serve yet")
-    return 2
+    """``recon serve``: the stream receiver (secrets and store from the environment only)."""
+    from recon_pipeline.lib.stream.app import serve
+    from recon_pipeline.lib.stream.config import StreamConfig
+
+    config = StreamConfig.from_env()
+    if not config.stripe_secrets and not config.usage_token:
+        raise SettingsError(
+            "neither RECON_STRIPE_WEBHOOK_SECRET nor RECON_USAGE_TOKEN is set: set at least one "
+            "in the environment, the receiver would refuse every request"
+        )
+    where = f"JetStream stream {config.nats_stream}" if config.nats_url else config.stream_dir
+    print(f"recon serve: http://{args.host}:{args.port} storing to {where}", flush=True)
+    serve(args.host, args.port, config)
+    return 0
 
 
 def _generate(out: Path, **kwargs: Any) -> GenerateStats:
@@ -239,7 +250,8 @@ def _parser() -> argparse.ArgumentParser:
 
     _add(commands, "demo", demo_command, "generate demo data and run every demo cycle")
 
-    serve = _add(commands, "serve", serve_command, "the stream receiver (not yet)")
+    serve = _add(commands, "serve", serve_command,
+                 "the stream receiver: Stripe webhooks and usage CloudEvents")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8900)
     return parser
