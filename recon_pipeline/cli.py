@@ -75,7 +75,26 @@ def run_command(args: argparse.Namespace) -> int:
     }
     settings = _preflight(overrides)
     _use_dagster_home(default=settings.out_dir / "dagster_home")
+    _land_stream(settings)
     return 0 if _run_cycle(cycle, overrides, settings) else 1
+
+
+def _land_stream(settings: Settings) -> None:
+    """Land what ``recon serve`` stored, as the sensor does, so the run includes every event."""
+    from recon_pipeline.lib.stream.config import StreamConfig
+
+    config = StreamConfig.from_env()
+    if not config.nats_url and not config.stream_dir.is_dir():
+        return
+    from recon_pipeline.lib.stream.landing import land_all
+
+    try:
+        reports = land_all(config, settings.out_dir)
+    except OSError as exc:  # also an unreachable NATS server
+        raise SettingsError(f"cannot read the stream log ({config.store}): {exc}") from None
+    if reports:
+        print(f"landed {sum(r.landed for r in reports):,} streamed events "
+              f"({sum(r.quarantined for r in reports)} quarantined) before the run")
 
 
 def demo_command(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from recon_pipeline.defs.reference import definitions as reference
 from recon_pipeline.defs.reports import definitions as reports
 from recon_pipeline.defs.shared import definitions as shared
 from recon_pipeline.defs.sources import definitions as sources
+from recon_pipeline.defs.stream import definitions as stream
 from recon_pipeline.defs.usage import definitions as usage
 from recon_pipeline.defs.warehouse import definitions as warehouse
 
@@ -29,6 +30,7 @@ defs = dg.Definitions.merge(
     quality.defs,
     reports.defs,
     close.defs,
+    stream.defs,
     # Every job runs its steps one after another in the run's own process, as `recon run`
     # does: the steps of a cycle are nearly serial anyway (one dbt build, one DuckDB writer),
     # and a process per step re-imports the code location (3-5 s) about 24 times per run.

@@ -20,6 +20,7 @@ redelivery beyond the store's own de-duplication window) is counted, not landed 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import time
@@ -87,7 +88,20 @@ class BatchReport:
     ignored: int = 0
     cycles: set[str] = field(default_factory=set)
     position: int = 0
+    newest_received_ms: int | None = None
     seconds: float = 0.0
+
+
+@contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """One landing at a time (the sensor and ``recon run`` may both land)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextmanager
@@ -245,7 +259,7 @@ def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS) -> Batc
     folder = landing_dir(out_dir)
     store = store_id(config)
     report = BatchReport()
-    with state(folder) as db:
+    with exclusive(folder), state(folder) as db:
         _discard_uncommitted(folder, db)
         row = db.execute("SELECT next FROM position WHERE store = ?", (store,)).fetchone()
         first = int(row[0]) if row else reader.start_position(config)
@@ -255,6 +269,7 @@ def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS) -> Batc
             return report
         batch = f"{store.split(':', 1)[0]}-{first:020d}"
         report.batch, report.events, report.position = batch, len(entries), nxt
+        report.newest_received_ms = max(e.record.received_ms for e in entries)
         fresh = _new_entries(db, entries)
         report.duplicates = len(entries) - len(fresh)
         routed, unroutable = _route(fresh, report)

@@ -1,0 +1,1 @@
+"""The stream half: the landing sensor and the stream asset."""
