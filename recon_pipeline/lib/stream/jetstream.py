@@ -80,9 +80,15 @@ class JetStreamLog:
         """Publish every record and wait for every PubAck; return how many were new."""
         assert self._js is not None
         js = self._js
-        acks = await asyncio.gather(*(
-            js.publish(self._subjects[r.kind], r.encode(), stream=self.stream,
-                       headers={"Nats-Msg-Id": r.key}) for r in records))
+        if len(records) == 1:
+            [r] = records
+            ack = await js.publish(self._subjects[r.kind], r.encode(), stream=self.stream,
+                                   headers={"Nats-Msg-Id": r.key})
+            return 0 if ack.duplicate else 1
+        # A batch: every message sent at once, then every PubAck awaited (one round trip).
+        futures = [await js.publish_async(self._subjects[r.kind], r.encode(), stream=self.stream,
+                                          headers={"Nats-Msg-Id": r.key}) for r in records]
+        acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=10)
         return sum(1 for ack in acks if not ack.duplicate)
 
 

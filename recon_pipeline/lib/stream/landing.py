@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from recon_pipeline.lib.extract import billing, payments, usage
 from recon_pipeline.lib.extract.jsonl import JsonReader
@@ -169,16 +170,6 @@ def _cycle_of(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m")
 
 
-def _usage_ms(event: dict[str, object]) -> int | None:
-    text = event.get("time")
-    if not isinstance(text, str):
-        return None
-    try:
-        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return None
-
-
 @dataclass
 class _Lines:
     """The lines of one spec in a batch, with each line's event key and as-of time."""
@@ -196,6 +187,12 @@ def _route(entries: list[Entry], report: BatchReport
     bad: list[dict[str, object]] = []
     for entry in entries:
         record = entry.record
+        if record.kind == USAGE:  # a JSON object: the receiver checked it; its time is read
+            lines = routed.setdefault("usage/events", _Lines(usage.EVENTS))  # with the rest
+            lines.lines.append(record.body.decode())
+            lines.keys.append(record.key)
+            lines.as_of.append(None)
+            continue
         try:
             event = orjson.loads(record.body)
         except orjson.JSONDecodeError:
@@ -204,19 +201,16 @@ def _route(entries: list[Entry], report: BatchReport
             bad.append({"key": record.key, "record": record.body.decode(errors="replace"),
                         "reason": "event is not a JSON object", "as_of": record.received_ms})
             continue
-        if record.kind == USAGE:
-            name, line, as_of = "usage/events", record.body.decode(), _usage_ms(event)
-        else:
-            kind = str(event.get("type", ""))
-            obj = event.get("data", {}).get("object") if isinstance(event.get("data"),
-                                                                     dict) else None
-            created = event.get("created")
-            as_of = created * 1000 if isinstance(created, int) else None
-            spec = STRIPE_OBJECTS.get(str(obj.get("object"))) if isinstance(obj, dict) else None
-            if not kind.startswith(STRIPE_PREFIXES) or spec is None:
-                report.ignored += 1  # kept in the log; not an object the pipeline reads
-                continue
-            name, line = f"{spec.source}/{spec.table}", orjson.dumps(obj).decode()
+        kind = str(event.get("type", ""))
+        data = event.get("data")
+        obj = data.get("object") if isinstance(data, dict) else None
+        created = event.get("created")
+        as_of = created * 1000 if isinstance(created, int) else None
+        spec = STRIPE_OBJECTS.get(str(obj.get("object"))) if isinstance(obj, dict) else None
+        if not kind.startswith(STRIPE_PREFIXES) or spec is None:
+            report.ignored += 1  # kept in the log; not an object the pipeline reads
+            continue
+        name, line = f"{spec.source}/{spec.table}", orjson.dumps(obj).decode()
         lines = routed.setdefault(name, _Lines(SPECS[name]))
         lines.lines.append(line)
         lines.keys.append(record.key)
@@ -237,11 +231,13 @@ def _read(con: duckdb.DuckDBPyConnection, lines: _Lines, batch: str
     as_of = pa.array(lines.as_of, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
     tables = {}
     for table, rows in result.tables.items():
-        index = pa.array([n - 1 for n in rows.column("_line").to_pylist()], pa.int64())
+        index = pc.subtract(rows.column("_line").cast(pa.int64()), 1)
+        at = (rows.column("event_at").cast(EXTRA[1].type) if spec is usage.EVENTS
+              else as_of.take(index))
         tables[table] = rows.append_column(EXTRA[0], keys.take(index)).append_column(
-            EXTRA[1], as_of.take(index))
+            EXTRA[1], at)
     bad = result.quarantine
-    index = pa.array([n - 1 for n in bad.column("line").to_pylist()], pa.int64())
+    index = pc.subtract(bad.column("line").cast(pa.int64()), 1)
     bad_keys = keys.take(index)
     reasons = [f"event {k}: {r}" for k, r in zip(bad_keys.to_pylist(),
                                                  bad.column("reason").to_pylist(), strict=True)]
@@ -287,6 +283,9 @@ def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS) -> Batc
                             written.append(path)
                     if lines.spec.table in tables:
                         report.landed += tables[lines.spec.table].num_rows
+                    if lines.spec is usage.EVENTS and lines.spec.table in tables:
+                        months = pc.strftime(tables["events"].column("_as_of"), "%Y-%m")
+                        report.cycles |= {m for m in pc.unique(months).to_pylist() if m}
                     quarantine.append(bad)
             finally:
                 con.close()
