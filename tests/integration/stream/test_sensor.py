@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 
 from recon_pipeline.definitions import defs
-from recon_pipeline.defs.stream.definitions import STREAM_ASSET
+from recon_pipeline.defs.stream.sensors import STREAM_ASSET
 from tests.integration.stream.logkit import append, usage_record
 from tests.integration.stream.receiver import cloud_event
 

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from recon_pipeline.defs.close.jobs import WAREHOUSE_WRITE, close_cycle_job
-from recon_pipeline.defs.close.schedules import TRIGGER_TAG
+from recon_pipeline.defs.operations.jobs import WAREHOUSE_WRITE, close_cycle_job
+from recon_pipeline.defs.operations.schedules import TRIGGER_TAG
 from recon_pipeline.defs.shared.partitions import OWNERS, SOURCES_GROUP
 from recon_pipeline.defs.shared.runs import PROVISIONAL_TAG
 from recon_pipeline.lib.operations.cycles import open_cycle, reconciled_cycles
@@ -123,5 +123,3 @@ def stream_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
         asset_events=[dg.AssetMaterialization(asset_key=STREAM_ASSET, metadata=metadata)],
     )
 
-
-defs = dg.Definitions(assets=[stream_events], sensors=[stream_landing_sensor])
