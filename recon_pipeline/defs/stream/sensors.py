@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -43,6 +43,10 @@ stream_events = dg.AssetSpec(
     kinds={"python", "parquet"},
     owners=OWNERS,
     tags={"recon/layer": "raw", "recon/system": "stream"},
+    # Warn when nothing landed for an hour, fail after a day: the receiver or its senders may
+    # be down (evaluated by Dagster itself, no sensor needed).
+    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(days=1),
+                                                    warn_window=timedelta(hours=1)),
 )
 
 
@@ -77,6 +81,7 @@ def cycle_requests(touched: set[str], reconciled: set[str], now: datetime, stamp
 def stream_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Land the waiting events; request the runs of the cycles they touched."""
     from recon_pipeline.lib.stream import landing, reader
+    from recon_pipeline.lib.stream.app import read_stats
     from recon_pipeline.lib.stream.config import StreamConfig
 
     try:
@@ -112,6 +117,15 @@ def stream_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResul
         "cycles_touched": ", ".join(sorted(touched)),
         "landing_seconds": round(sum(r.seconds for r in reports), 3),
         "store": config.store,
+    }
+    by_customer, by_entity = landing.quarantined_by(
+        settings.out_dir, [r.batch for r in reports if r.batch and r.quarantined])
+    receiver = read_stats(config.stream_dir)
+    metadata |= {
+        "quarantined_by_customer": dg.MetadataValue.json(by_customer),
+        "quarantined_by_legal_entity": dg.MetadataValue.json(by_entity),
+        "refused_total": int(receiver.get("refused", 0)),
+        "refused_by_reason": dg.MetadataValue.json(receiver.get("refused_by_reason", {})),
     }
     stamp = reports[-1].batch or str(at)
     requests = cycle_requests(touched, set(reconciled_cycles(settings.out_dir)), now, stamp)

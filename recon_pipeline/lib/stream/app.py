@@ -9,10 +9,15 @@ stored nowhere.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import logging
+import os
+from collections import Counter
 from collections.abc import AsyncIterator
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,6 +34,34 @@ from recon_pipeline.lib.stream.events import (
 )
 
 log = logging.getLogger("recon.serve")
+STATS_FILE = "receiver_stats.json"
+STATS_EVERY_S = 5.0
+
+
+def write_stats(stream_dir: Path, stats: dict[str, Any]) -> None:
+    """Replace ``<stream_dir>/receiver_stats.json`` (per receiver process, by pid)."""
+    stream_dir.mkdir(parents=True, exist_ok=True)
+    path = stream_dir / f"{STATS_FILE}.{os.getpid()}"
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(stats, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def read_stats(stream_dir: Path) -> dict[str, Any]:
+    """The counts of every receiver that wrote some, added up."""
+    total: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    for path in stream_dir.glob(f"{STATS_FILE}.*"):
+        if path.name.endswith(".tmp"):
+            continue
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        for key in ("accepted", "duplicates", "refused"):
+            total[key] += int(data.get(key, 0))
+        reasons.update({str(k): int(v) for k, v in data.get("refused_by_reason", {}).items()})
+    return {**total, "refused_by_reason": dict(reasons)}
 
 
 class Store(Protocol):
@@ -78,6 +111,7 @@ def create_app(config: StreamConfig | None = None, store: Store | None = None) -
     cfg = config or StreamConfig.from_env()
     sink = store or make_store(cfg)
     counts = {"accepted": 0, "duplicates": 0, "refused": 0}
+    refused: Counter[str] = Counter()
 
     async def stored(records: list[Record]) -> JSONResponse:
         try:
@@ -96,9 +130,13 @@ def create_app(config: StreamConfig | None = None, store: Store | None = None) -
             records = stripe_records(body, request.headers.get("stripe-signature"),
                                      cfg.stripe_secrets, cfg.tolerance_s)
         except Refused as exc:
-            counts["refused"] += 1
-            return _refused(exc)
+            return _refuse(exc, "stripe")
         return await stored(records)
+
+    def _refuse(exc: Refused, route: str) -> JSONResponse:
+        counts["refused"] += 1
+        refused[f"{route}: {exc.status} {exc.reason.split(':', 1)[0][:60]}"] += 1
+        return _refused(exc)
 
     async def usage_events(request: Request) -> Response:
         try:
@@ -106,8 +144,7 @@ def create_app(config: StreamConfig | None = None, store: Store | None = None) -
             body = await _body(request, cfg.max_body_bytes)
             records = usage_records(body, request.headers.get("content-type"))
         except Refused as exc:
-            counts["refused"] += 1
-            return _refused(exc)
+            return _refuse(exc, "usage")
         if not records:
             return JSONResponse({"stored": 0, "duplicates": 0})
         return await stored(records)
@@ -122,10 +159,25 @@ def create_app(config: StreamConfig | None = None, store: Store | None = None) -
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         del app
         await sink.open()
+        stats = asyncio.get_running_loop().create_task(_write_stats())
         try:
             yield
         finally:
+            stats.cancel()
             await sink.close()
+            _save_stats()
+
+    def _save_stats() -> None:
+        """Counts of this receiver (refused requests by reason) for the sensor's metadata."""
+        try:
+            write_stats(cfg.stream_dir, {**counts, "refused_by_reason": dict(refused)})
+        except OSError as exc:
+            log.warning("cannot write receiver stats: %s", exc)
+
+    async def _write_stats() -> None:
+        while True:
+            await asyncio.sleep(STATS_EVERY_S)
+            await asyncio.to_thread(_save_stats)
 
     return Starlette(routes=[
         Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),

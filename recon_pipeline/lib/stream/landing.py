@@ -346,3 +346,61 @@ def land_all(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS,
             break
         reports.append(report)
     return reports
+
+
+def quarantined_by(out_dir: Path, batches: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Events quarantined by the ``batches``, per customer and per legal entity.
+
+    The customer is a usage event's ``subject`` or a Stripe object's ``customer`` (a customer
+    object's own id); its legal entity comes from the newest cycle's raw billing customers.
+    """
+    folder = landing_dir(out_dir)
+    customers: dict[str, int] = {}
+    for batch in batches:
+        path = folder / "quarantine" / f"{batch}.parquet"
+        if not path.is_file():
+            continue
+        import pyarrow.parquet as pq
+
+        for row in pq.read_table(path, columns=["record", "object"]).to_pylist():
+            who = _customer_of(row["record"], row["object"])
+            customers[who] = customers.get(who, 0) + 1
+    entities: dict[str, int] = {}
+    if customers:
+        lookup = _legal_entities(out_dir)
+        for who, count in customers.items():
+            entity = lookup.get(who, "unknown")
+            entities[entity] = entities.get(entity, 0) + count
+    return customers, entities
+
+
+def _customer_of(record: str, obj: str | None) -> str:
+    try:
+        data = orjson.loads(record)
+    except orjson.JSONDecodeError:
+        return "unknown"
+    if not isinstance(data, dict):
+        return "unknown"
+    if obj == "usage/events":
+        who = data.get("subject")
+    elif obj == "billing/customers":
+        who = data.get("id")
+    else:
+        who = data.get("customer")
+        who = who.get("id") if isinstance(who, dict) else who
+    return who if isinstance(who, str) and who else "unknown"
+
+
+def _legal_entities(out_dir: Path) -> dict[str, str]:
+    raw = out_dir / "raw"
+    cycles = sorted(p.name for p in raw.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]")
+                    if (p / "billing" / "customers.parquet").is_file())
+    if not cycles:
+        return {}
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(raw / cycles[-1] / "billing" / "customers.parquet",
+                          columns=["customer_id", "legal_entity"])
+    return {c: e for c, e in zip(table.column("customer_id").to_pylist(),
+                                 table.column("legal_entity").to_pylist(), strict=True)
+            if c and e}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from recon_pipeline.lib.stream.app import read_stats
 from recon_pipeline.lib.stream.config import StreamConfig
 from recon_pipeline.lib.stream.reader import read_all
 from tests.integration.stream.receiver import (
@@ -111,6 +112,13 @@ def test_refused_requests_are_stored_nowhere(receiver: Receiver) -> None:
 
     assert stored_keys(receiver) == []
     assert receiver.get("/healthz")[1]["refused"] == 6
+    # On the way out the receiver leaves its counts for the sensor's metadata.
+    receiver.proc.send_signal(signal.SIGTERM)
+    receiver.proc.wait(10)
+    stats = read_stats(Path(receiver.env["RECON_STREAM_DIR"]))
+    assert stats["refused"] == 6
+    assert stats["refused_by_reason"]["usage: 401 missing or wrong bearer token"] == 2
+    assert stats["refused_by_reason"]["stripe: 400 bad signature"] == 2
 
 
 def test_cloudevents_single_and_batch(receiver: Receiver) -> None:

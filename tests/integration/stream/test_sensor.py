@@ -59,6 +59,9 @@ def test_sensor_lands_and_runs_the_cycles_touched(env: tuple[Path, Path]) -> Non
         assert event.asset_key == STREAM_ASSET
         meta = {k: v.value for k, v in event.metadata.items()}
         assert (meta["events_landed"], meta["quarantined"], meta["backlog_events"]) == (3, 1, 0)
+        assert meta["quarantined_by_customer"] == {"cus_1": 1}
+        assert meta["quarantined_by_legal_entity"] == {"unknown": 1}
+        assert meta["sync_latency_s"] >= 0 and meta["backlog_oldest_age_s"] == 0
 
         again = _tick(instance, result.cursor)
         assert again.skip_message == "no new event" and not again.run_requests
@@ -66,3 +69,9 @@ def test_sensor_lands_and_runs_the_cycles_touched(env: tuple[Path, Path]) -> Non
         replay = _tick(instance, again.cursor)
         meta = {k: v.value for k, v in replay.asset_events[0].metadata.items()}
         assert (meta["events_landed"], meta["replays_absorbed"]) == (0, 1)
+
+
+def test_stream_asset_has_a_freshness_policy() -> None:
+    [spec] = [s for s in defs.resolve_all_asset_specs() if s.key == STREAM_ASSET]
+    assert spec.freshness_policy is not None
+    assert spec.group_name == "sources"
