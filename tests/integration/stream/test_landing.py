@@ -10,18 +10,20 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
 from recon_pipeline.generate import GenerateStats
 from recon_pipeline.lib.extract import combine_parts, extract_object
 from recon_pipeline.lib.stream.config import StreamConfig
 from recon_pipeline.lib.stream.landing import land_all, landing_dir, totals
 from tests.integration.stream.logkit import append, stripe_record, usage_record
-from tests.integration.stream.receiver import cloud_event
+from tests.integration.stream.receiver import NATS_URL, cloud_event
 
 CYCLE = "2026-09"
 
@@ -138,3 +140,55 @@ def test_landing_killed_mid_batch_lands_every_event_once(tmp_path: Path) -> None
     assert len(rows) == 3000
     assert {r[0] for r in rows} == {e["id"] for e in events}
     assert totals(out)["landed"] == 3000
+
+
+@pytest.mark.nats
+def test_jetstream_redelivery_beyond_its_window_lands_once(tmp_path: Path) -> None:
+    """A stream with a 1 s duplicate window: the same event published again 1.5 s later is
+    stored twice by the server, and lands once."""
+    import asyncio
+
+    import nats
+    from nats.js.api import StorageType
+    from nats.js.api import StreamConfig as JsStreamConfig
+
+    from recon_pipeline.lib.stream.jetstream import JetStreamLog
+
+    name = f"RECON_TEST_{uuid.uuid4().hex[:10].upper()}"
+    config = StreamConfig(stream_dir=tmp_path / "unused", nats_url=NATS_URL, nats_stream=name)
+    events = [usage_record(cloud_event(f"js-{i}")) for i in range(50)]
+
+    async def publish() -> list[int]:
+        nc = await nats.connect(NATS_URL)
+        await nc.jetstream().add_stream(JsStreamConfig(
+            name=name, subjects=[f"{name.lower()}.>"], storage=StorageType.FILE,
+            duplicate_window=1))
+        await nc.close()
+        log = JetStreamLog(NATS_URL, name)
+        await log.open()
+        try:
+            first = await log.append(events)
+            again = await log.append(events[:5])  # within the window: dropped by the server
+            await asyncio.sleep(1.5)
+            late = await log.append(events[:5])  # beyond it: stored again
+            return [first, again, late]
+        finally:
+            await log.close()
+
+    try:
+        assert asyncio.run(publish()) == [50, 0, 5]
+        reports = land_all(config, tmp_path / "out", limit=20)
+        assert sum(r.events for r in reports) == 55
+        assert sum(r.landed for r in reports) == 50
+        assert sum(r.duplicates for r in reports) == 5
+        assert land_all(config, tmp_path / "out") == []
+        parts = landing_dir(tmp_path / "out") / "usage" / "events"
+        rows = duckdb.sql(f"SELECT event_id FROM read_parquet('{parts}/*.parquet')").fetchall()
+        assert sorted(r[0] for r in rows) == sorted(f"js-{i}" for i in range(50))
+    finally:
+        async def drop() -> None:
+            nc = await nats.connect(NATS_URL)
+            await nc.jetstream().delete_stream(name)
+            await nc.close()
+
+        asyncio.run(drop())
