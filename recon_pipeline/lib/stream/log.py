@@ -31,6 +31,7 @@ from recon_pipeline.lib.stream.events import Record
 
 _FRAME = struct.Struct(">II")
 SEGMENT_BYTES = 64 << 20
+READ_BYTES = 8 << 20
 DEDUP_WINDOW = 1_000_000
 _SUFFIX = ".seg"
 
@@ -77,28 +78,39 @@ def read(stream_dir: Path, position: int, limit: int) -> tuple[list[Entry], int]
             continue
         if position < start:
             position = start  # a gap can only be the dead tail of a torn segment
-        with path.open("rb") as fh:
-            fh.seek(position - start)
-            data = fh.read() if limit - len(entries) > 4096 else fh.read(64 << 20)
-        offset = 0
-        while len(entries) < limit:
-            if offset + _FRAME.size > len(data):
-                break
-            size, crc = _FRAME.unpack_from(data, offset)
-            body = data[offset + _FRAME.size: offset + _FRAME.size + size]
-            if len(body) < size or zlib.crc32(body) != crc:
-                break
-            nxt = position + _FRAME.size + size
-            entries.append(Entry(position, nxt, Record.decode(body)))
-            position = nxt
-            offset += _FRAME.size + size
-        if len(entries) >= limit:
+        position, _complete = _read_segment(path, start, position, limit, entries)
+        if len(entries) >= limit or end is None:
             return entries, position
-        if not later:
-            return entries, position
-        assert end is not None
-        position = end  # the rest of this segment is dead (a torn tail), go on
+        position = end  # read to its end, or the rest is a dead (torn) tail: next segment
     return entries, position
+
+
+def _read_segment(path: Path, start: int, position: int, limit: int,
+                  entries: list[Entry]) -> tuple[int, bool]:
+    """Append the entries of one segment from ``position``; (position reached, True when the
+    segment's end was reached without a torn or short entry)."""
+    with path.open("rb") as fh:
+        fh.seek(position - start)
+        data = b""
+        while len(entries) < limit:
+            more = fh.read(READ_BYTES)
+            data += more
+            offset = 0
+            while len(entries) < limit and offset + _FRAME.size <= len(data):
+                size, crc = _FRAME.unpack_from(data, offset)
+                body = data[offset + _FRAME.size: offset + _FRAME.size + size]
+                if len(body) < size:
+                    break  # continues in the next read, or a short tail
+                if zlib.crc32(body) != crc:
+                    return position, False  # a torn entry: the rest of the segment is dead
+                nxt = position + _FRAME.size + size
+                entries.append(Entry(position, nxt, Record.decode(body)))
+                position = nxt
+                offset += _FRAME.size + size
+            data = data[offset:]
+            if not more:
+                return position, not data
+    return position, True
 
 
 def end_position(stream_dir: Path) -> int:
