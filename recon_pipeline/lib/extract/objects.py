@@ -232,6 +232,10 @@ def run_object(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir
         report = extract_csv(con, name, sources, out_dir)
     else:
         raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
+    if name in JSON_SPECS or name == "usage/events":
+        from recon_pipeline.lib.stream.merge import merge_stream
+
+        report = merge_stream(con, name, sources, out_dir, report)
     report.seconds = time.perf_counter() - started
     return report
 
