@@ -71,7 +71,7 @@ def json_files(sources: Path, spec: Spec) -> list[tuple[Path, str]]:
     if not found and not spec.optional:
         stem = spec.stems[0]
         raise SourceError(f"{sources / stem}.jsonl (or .jsonl.gz) is missing: the "
-                          f"{spec.source} export must include it (see sources.md)")
+                          f"{spec.source} export must include it (see docs/sources.md)")
     return found
 
 
@@ -146,7 +146,7 @@ def extract_csv(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_di
     path = sources / rel
     if not os.path.lexists(path):
         raise SourceError(f"{path} is missing: the {spec.source} export must include it "
-                          "(see sources.md)")
+                          "(see docs/sources.md)")
     reason = refusal(sources, path)
     if reason:
         return _refused_object(name, spec, rel, out_dir, reason)
@@ -232,6 +232,10 @@ def run_object(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir
         report = extract_csv(con, name, sources, out_dir)
     else:
         raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
+    if name in JSON_SPECS or name == "usage/events":
+        from recon_pipeline.lib.stream.merge import merge_stream
+
+        report = merge_stream(con, name, sources, out_dir, report)
     report.seconds = time.perf_counter() - started
     return report
 
