@@ -124,7 +124,8 @@ def test_two_writers_of_one_target_never_share_a_temporary(tmp_path: Path) -> No
 
 
 def test_no_module_writes_files_atomically_on_its_own() -> None:
-    """os.replace/os.rename and hand-made temporary names live in lib/atomic.py only."""
+    """os.replace/os.rename and hand-made temporary names (``with_name(... .tmp)``) live in
+    lib/atomic.py only."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         if path == PACKAGE / "lib" / "atomic.py" or path.parts[-2] == "generate":
@@ -133,8 +134,9 @@ def test_no_module_writes_files_atomically_on_its_own() -> None:
             if isinstance(node, ast.Attribute) and node.attr in {"replace", "rename"} \
                     and isinstance(node.value, ast.Name) and node.value.id == "os":
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} os.{node.attr}")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and node.value.endswith(".tmp"):
-                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value!r}")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in {"with_name", "with_suffix"} \
+                    and ".tmp" in ast.unparse(node):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}")
     assert not found, found
 

@@ -30,7 +30,8 @@ STAGE_TAG = "recon/stage"
 
 
 def stage(*stage_defs: dg.Definitions) -> dg.AssetSelection:
-    """The assets of the stage(s) and the checks their ops compute.
+    """The assets the stage(s) materialize and the checks their ops compute (an asset spec
+    of the stage, e.g. stream/events that a sensor records, is not run by a job).
 
     ``AssetSelection.groups`` would also take every check that *targets* the stage's assets,
     wherever it is computed: the quality op validates suites on raw tables and marts, so the

@@ -15,39 +15,19 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from recon_pipeline.defs.operations.jobs import WAREHOUSE_WRITE, close_cycle_job
 from recon_pipeline.defs.operations.schedules import TRIGGER_TAG
-from recon_pipeline.defs.shared.partitions import OWNERS, SOURCES_GROUP
 from recon_pipeline.defs.shared.runs import PROVISIONAL_TAG
+from recon_pipeline.defs.sources.stream import STREAM_ASSET
 from recon_pipeline.lib.operations.cycles import open_cycle, reconciled_cycles
 from recon_pipeline.settings import Settings, SettingsError
 
-STREAM_ASSET = dg.AssetKey(["stream", "events"])
 #: Batches landed per tick at most (each up to 20,000 events), so a tick stays short.
 BATCHES_PER_TICK = 10
-
-stream_events = dg.AssetSpec(
-    key=STREAM_ASSET,
-    description=(
-        "Events taken by `recon serve` (Stripe webhooks, usage CloudEvents), landed by the "
-        "stream_landing sensor into OUT/raw/_stream with the raw zone's typed schemas; every "
-        "run of a cycle merges them with the exports (newest state wins). Metadata per "
-        "landing: backlog, oldest waiting event's age, synchronization latency, replays "
-        "absorbed, events quarantined."
-    ),
-    group_name=SOURCES_GROUP,
-    kinds={"python", "parquet"},
-    owners=OWNERS,
-    tags={"recon/layer": "raw", "recon/system": "stream"},
-    # Warn when nothing landed for an hour, fail after a day: the receiver or its senders may
-    # be down (evaluated by Dagster itself, no sensor needed).
-    freshness_policy=dg.FreshnessPolicy.time_window(fail_window=timedelta(days=1),
-                                                    warn_window=timedelta(hours=1)),
-)
 
 
 def cycle_requests(touched: set[str], reconciled: set[str], now: datetime, stamp: str
