@@ -249,7 +249,8 @@ GL_JOURNAL_LINES: list[Row] = [
     *_journal("J6", "REFUND", "re_1", [("1100", "1.00", "0"), ("1050", "0", "1.00")]),
     *_journal("J7", "PAYOUT", "po_1", [("1000", "20.08", "0"), ("1050", "0", "20.08")]),
     *_journal("J8", "REVREC", "in_seat_sep", [("2400", "22.02", "0"), ("4000", "0", "22.02")]),
-    *_journal("J9", "INVOICE", "in_kwd", [("1100", "1.23", "0"), ("4000", "0", "1.23")],
+    # KWD has three decimals (fils): 1.234 KWD posts the invoice's 1234 fils exactly.
+    *_journal("J9", "INVOICE", "in_kwd", [("1100", "1.234", "0"), ("4000", "0", "1.234")],
               currency="KWD"),
     *_journal("J10", "INVOICE", "in_jpy", [("1100", "1500.50", "0"), ("4000", "0", "1500.50")],
               currency="JPY"),
