@@ -126,3 +126,36 @@ def test_hostile_usage_folders(planted: list[tuple[str, list[bytes], int]]) -> N
         inventory = _run_bounded(lambda: scan_sources(sources))
         problems = {f.path for f in inventory if f.problem}
         assert problems == {rel for rel, kind in kinds.items() if kind in REFUSED}
+
+
+def test_a_refused_csv_is_one_quarantine_row_and_an_empty_table(tmp_path: Path) -> None:
+    sources = tmp_path / "sources"
+    (sources / "reference").mkdir(parents=True)
+    (tmp_path / "rates.csv").write_text("date,currency,rate_to_reporting\n2026-09-01,EUR,1.1\n")
+    (sources / "reference" / "fx_rates.csv").symlink_to(tmp_path / "rates.csv")
+    os.mkfifo(sources / "reference" / "legal_entities.csv")
+    for name in ("reference/fx_rates", "reference/legal_entities"):
+        report = _run_bounded(lambda name=name: extract_object(sources, name, tmp_path / "out"))
+        assert report.tables == {name.split("/")[1]: 0}
+    quarantine, _ = combine_parts(tmp_path / "out")
+    reasons = {f["file"]: f["reason"] for f in files_not_read(pq.read_table(quarantine))}
+    assert set(reasons) == {"reference/fx_rates.csv", "reference/legal_entities.csv"}
+    assert "is a link that leads outside the sources directory" in reasons[
+        "reference/fx_rates.csv"]
+    assert "is a FIFO, not a regular file" in reasons["reference/legal_entities.csv"]
+
+
+def test_an_erp_file_linked_from_elsewhere_is_refused_in_one_line(tmp_path: Path) -> None:
+    from recon_pipeline.lib.extract import SourceError
+
+    sources = tmp_path / "sources"
+    (sources / "erp").mkdir(parents=True)
+    (tmp_path / "ledger.sqlite").write_bytes(b"")
+    (sources / "erp" / "ledger.sqlite").symlink_to(tmp_path / "ledger.sqlite")
+    try:
+        extract_object(sources, "erp/gl_accounts", tmp_path / "out")
+    except SourceError as exc:
+        assert "leads outside the sources directory" in str(exc)
+        assert "\n" not in str(exc)
+    else:
+        raise AssertionError("a ledger outside the sources directory was read")
