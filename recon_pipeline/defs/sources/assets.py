@@ -17,8 +17,8 @@ from recon_pipeline.defs.shared.partitions import (
 )
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.sources.extraction import RAW_KEYS
-from recon_pipeline.defs.sources.inventory import missing_systems, scan_sources, summary_markdown
 from recon_pipeline.lib.atomic import write_bytes
+from recon_pipeline.lib.inventory import missing_systems, scan_sources, summary_markdown
 from recon_pipeline.lib.operations.fingerprint import fingerprint_path, record_sources_fingerprint
 from recon_pipeline.settings import SettingsError
 

@@ -20,9 +20,9 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recon_pipeline.defs.sources.inventory import scan_sources
 from recon_pipeline.lib.extract import extract_object
 from recon_pipeline.lib.extract.api import combine_parts
+from recon_pipeline.lib.inventory import scan_sources
 from recon_pipeline.lib.source_files import files_not_read
 
 SECRET = "SECRET-6f1d2b"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from recon_pipeline.defs.sources.inventory import count_lines, missing_systems, scan_sources
+from recon_pipeline.lib.inventory import count_lines, missing_systems, scan_sources
 
 
 def test_count_lines_plain_and_gzip(tmp_path: Path) -> None:
