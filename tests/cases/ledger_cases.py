@@ -301,6 +301,37 @@ def one_minor_unit_difference(root: Path, shape: Shape) -> Expectation:
 
 
 @case(CASES)
+def currency_exponents(root: Path, shape: Shape) -> Expectation:
+    """Each currency's own decimals (issue 13 item 10), from the ledger reader to the recon:
+    in_y JPY 7350 posted "7350" (0 decimals); in_u USD 50.00 posted "50.00" (2); in_k KWD
+    1.234 = 1234 fils posted "1.234" (3); in_k1 5000 fils posted "4.999": one fil off, within
+    the tolerance of one minor unit; in_k2 5000 fils posted "4.990": 10 fils off, a mismatch.
+    Before KWD kept its third decimal, the KWD lines were quarantined: three not posted."""
+    b = SourcesBuilder(root, shape)
+    b.entity_rows.extend([("JP01", "Example K.K.", "JPY", "JP"),
+                          ("KW01", "Example W.L.L.", "KWD", "KW")])
+    at = "2026-10-05T09:00:00"
+    for customer, currency, country, entity in (("cus_y", "jpy", "JP", "JP01"),
+                                                ("cus_u", "usd", "US", "US01"),
+                                                ("cus_k", "kwd", "KW", "KW01")):
+        b.healthy_customer(customer, name=f"Customer {customer}", currency=currency,
+                           country=country, entity=entity)
+    for invoice, customer, currency, total, posted, entity in (
+            ("in_y", "cus_y", "jpy", 7350, "7350", "JP01"),
+            ("in_u", "cus_u", "usd", 5000, "50.00", "US01"),
+            ("in_k", "cus_k", "kwd", 1234, "1.234", "KW01"),
+            ("in_k1", "cus_k", "kwd", 5000, "4.999", "KW01"),
+            ("in_k2", "cus_k", "kwd", 5000, "4.990", "KW01")):
+        b.invoice(invoice, customer=customer, finalized_at=at, currency=currency,
+                  lines=[one_off(f"il_{invoice}", total, at)])
+        b.post_invoice(invoice, posted, "2026-10", currency=currency.upper(), entity=entity)
+    for currency, rate in (("JPY", "0.0067"), ("KWD", "3.25")):
+        b.fx("2026-10-05", currency, rate)
+    b.write()
+    return expect(c2026_10=[E("invoice_amount_mismatch", "in_k2")])
+
+
+@case(CASES)
 def zero_total_invoice_unposted(root: Path, shape: Shape) -> Expectation:
     """in_0: line 50.00 fully discounted, total 0, left unposted: no finding."""
     b = SourcesBuilder(root, shape)

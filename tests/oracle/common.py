@@ -20,8 +20,10 @@ def _codes(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Zero-decimal currencies (no minor unit); every other known currency has exponent 2.
+# Zero-decimal currencies (no minor unit) and ISO 4217's three-decimal ones (sources.md);
+# every other known currency has exponent 2.
 ZERO_DECIMAL = _codes("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF")
+THREE_DECIMAL = _codes("BHD JOD KWD OMR TND")
 
 # Active ISO 4217 codes (the precious-metal, fund-unit and test codes are left out on purpose).
 ISO_4217 = _codes(
@@ -60,8 +62,10 @@ def is_known_currency(code: str) -> bool:
 
 
 def exponent(currency: str) -> int:
-    """Number of minor-unit digits of ``currency``: 0 for zero-decimal currencies, else 2."""
-    return 0 if currency.upper() in ZERO_DECIMAL else 2
+    """Number of minor-unit digits of ``currency``: 0 for zero-decimal currencies, 3 for the
+    three-decimal ones (KWD), else 2."""
+    code = currency.upper()
+    return 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
 
 
 def minor_to_major(minor: int | Decimal, currency: str) -> Decimal:
