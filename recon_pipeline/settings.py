@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recon_pipeline.lib.cycles import is_cycle
-from recon_pipeline.lib.sources import SOURCE_SYSTEMS
+from recon_pipeline.lib.sources import default_erp_url, sources_dir_problem
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -182,7 +182,7 @@ class Settings:
         env = os.environ if environ is None else environ
         sources = Path(sources_dir or env.get(ENV_SOURCES_DIR) or DEFAULT_SOURCES_DIR)
         out = Path(out_dir or env.get(ENV_OUT_DIR) or DEFAULT_OUT_DIR)
-        url = erp_url or env.get(ENV_ERP_URL) or _default_erp_url(sources)
+        url = erp_url or env.get(ENV_ERP_URL) or default_erp_url(sources)
         config_text = config_file or env.get(ENV_CONFIG)
         config = Path(config_text).absolute() if config_text else None
         configured = load_config_file(config).reporting_currency if config else None
@@ -262,22 +262,9 @@ class Settings:
 
 def check_sources_dir(path: Path) -> None:
     """Raise unless ``path`` is a directory holding at least one source system's folder."""
-    if not path.exists():
-        raise SettingsError(
-            f"sources directory {path} does not exist: pass --sources DIR "
-            f"(or set {ENV_SOURCES_DIR}); `recon generate --out DIR` writes one"
-        )
-    if not path.is_dir():
-        raise SettingsError(f"sources directory {path} is not a directory: pass --sources DIR")
-    if not any((path / system).is_dir() for system in SOURCE_SYSTEMS):
-        raise SettingsError(
-            f"{path} is not a sources directory: it has none of the folders "
-            f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see docs/sources.md)"
-        )
-
-
-def _default_erp_url(sources: Path) -> str:
-    return f"sqlite:///{(sources / 'erp' / 'ledger.sqlite').absolute()}"
+    problem = sources_dir_problem(path, how=f"pass --sources DIR (or set {ENV_SOURCES_DIR})")
+    if problem:
+        raise SettingsError(problem)
 
 
 def _make_url(url: str) -> URL:

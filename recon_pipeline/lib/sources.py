@@ -9,12 +9,15 @@ object writes, in extraction order. One place for these facts; the rest derive o
   (``lib/extract/objects.py``), the typed contract of every table (``lib/extract/schemas.py``,
   one Arrow schema per table) and the dbt sources (``models/staging/*/_*__sources.yml``).
 
-Plain data, no imports: the code location reads it without loading the extraction engine.
+Plain data and path checks, no heavy imports: the code location reads it without loading the
+extraction engine.
 Adding a source table: its row here, its schema in schemas.py, its reader in lib/extract, its
 dbt source and staging model.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 #: The folders of a sources directory, one per source system (docs/sources.md).
 SOURCE_SYSTEMS: tuple[str, ...] = ("billing", "payments", "erp", "usage", "crm", "reference")
@@ -42,6 +45,36 @@ OBJECT_TABLES: dict[str, tuple[str, ...]] = {
     "reference/legal_entities": ("legal_entities",),
     "reference/fx_rates": ("fx_rates",),
 }
+
+
+#: The default ERP: a SQLite file of the sources directory (sources.md).
+ERP_FILE = "erp/ledger.sqlite"
+
+
+def default_erp_path(sources: Path) -> Path:
+    """``SOURCES/erp/ledger.sqlite``, absolute."""
+    return (sources / ERP_FILE).absolute()
+
+
+def default_erp_url(sources: Path) -> str:
+    """The SQLAlchemy URL of the default ERP."""
+    return f"sqlite:///{default_erp_path(sources)}"
+
+
+def sources_dir_problem(path: Path, *, how: str = "pass --sources DIR") -> str | None:
+    """Why ``path`` is not a sources directory (one line, saying what to do), or None.
+
+    A sources directory holds at least one source system's folder; ``how`` says how to give
+    another one (the CLI's option, an environment variable)."""
+    if not path.exists():
+        return (f"sources directory {path} does not exist: {how}; "
+                "`recon generate --out DIR` writes one")
+    if not path.is_dir():
+        return f"sources directory {path} is not a directory: {how}"
+    if not any((path / system).is_dir() for system in SOURCE_SYSTEMS):
+        return (f"{path} is not a sources directory: it has none of the folders "
+                f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see docs/sources.md)")
+    return None
 
 
 def system_of(name: str) -> str:

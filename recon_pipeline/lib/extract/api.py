@@ -12,19 +12,14 @@ from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES
 from recon_pipeline.lib.extract.objects import OBJECTS, Options, clean_temp, run_object
 from recon_pipeline.lib.extract.report import ExtractReport, ObjectReport, combine
-from recon_pipeline.lib.sources import SOURCE_SYSTEMS
+from recon_pipeline.lib.sources import sources_dir_problem
 
 
 def check_sources(sources: Path) -> None:
     """Raise :class:`SourceError` unless ``sources`` is a sources directory (docs/sources.md)."""
-    if not sources.exists():
-        raise SourceError(f"sources directory {sources} does not exist: pass --sources DIR; "
-                          "`recon generate --out DIR` writes one")
-    if not sources.is_dir():
-        raise SourceError(f"sources directory {sources} is not a directory: pass --sources DIR")
-    if not any((sources / system).is_dir() for system in SOURCE_SYSTEMS):
-        raise SourceError(f"{sources} is not a sources directory: it has none of the folders "
-                          f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see docs/sources.md)")
+    problem = sources_dir_problem(sources)
+    if problem:
+        raise SourceError(problem)
 
 
 def extract_object(sources: Path, name: str, out_dir: Path, *,

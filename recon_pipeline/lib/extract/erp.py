@@ -22,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.tabular import Col, TextSpec
+from recon_pipeline.lib.sources import default_erp_url
 
 BATCH_ROWS = 250_000
 _SQLITE_BATCH = "adbc.sqlite.query.batch_rows"
@@ -57,7 +58,7 @@ def record_sql(spec: TextSpec) -> str:
 
 def default_url(sources: Path) -> str:
     """The default ERP: ``SOURCES/erp/ledger.sqlite``."""
-    return f"sqlite:///{(sources / 'erp' / 'ledger.sqlite').absolute()}"
+    return default_erp_url(sources)
 
 
 def display(url: URL) -> str:

@@ -31,6 +31,7 @@ from recon_pipeline.lib.extract.tabular import (
     iter_csv,
 )
 from recon_pipeline.lib.source_files import refusal
+from recon_pipeline.lib.sources import ERP_FILE
 
 CSV_FILES = {
     "crm/accounts": (TextSpec("crm", "accounts", (
@@ -243,7 +244,7 @@ def run_object(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir
 def _default_erp(sources: Path) -> str:
     """The ERP file of the sources directory, refused (one line) when it is not a regular
     file inside it: a database cannot be quarantined row by row."""
-    path = sources / "erp" / "ledger.sqlite"
+    path = sources / ERP_FILE
     reason = refusal(sources, path) if os.path.lexists(path) else None
     if reason:
         raise SourceError(f"{path} {reason}; replace it with the ERP's SQLite file")
