@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from recon_pipeline.lib import atomic
 from recon_pipeline.lib.stream.config import StreamConfig
 from recon_pipeline.lib.stream.events import (
     Record,
@@ -41,10 +42,7 @@ STATS_EVERY_S = 5.0
 def write_stats(stream_dir: Path, stats: dict[str, Any]) -> None:
     """Replace ``<stream_dir>/receiver_stats.json`` (per receiver process, by pid)."""
     stream_dir.mkdir(parents=True, exist_ok=True)
-    path = stream_dir / f"{STATS_FILE}.{os.getpid()}"
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(stats, sort_keys=True))
-    os.replace(tmp, path)
+    atomic.write_text(stream_dir / f"{STATS_FILE}.{os.getpid()}", json.dumps(stats, sort_keys=True))
 
 
 def read_stats(stream_dir: Path) -> dict[str, Any]:
@@ -52,8 +50,6 @@ def read_stats(stream_dir: Path) -> dict[str, Any]:
     total: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     for path in stream_dir.glob(f"{STATS_FILE}.*"):
-        if path.name.endswith(".tmp"):
-            continue
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
