@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from recon_pipeline.lib.atomic import write_text
+from recon_pipeline.lib import atomic
 from recon_pipeline.lib.stream.config import StreamConfig
 from recon_pipeline.lib.stream.events import (
     Record,
@@ -41,7 +41,8 @@ STATS_EVERY_S = 5.0
 
 def write_stats(stream_dir: Path, stats: dict[str, Any]) -> None:
     """Replace ``<stream_dir>/receiver_stats.json`` (per receiver process, by pid)."""
-    write_text(stream_dir / f"{STATS_FILE}.{os.getpid()}", json.dumps(stats, sort_keys=True))
+    stream_dir.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(stream_dir / f"{STATS_FILE}.{os.getpid()}", json.dumps(stats, sort_keys=True))
 
 
 def read_stats(stream_dir: Path) -> dict[str, Any]:

@@ -35,6 +35,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from recon_pipeline.lib.atomic import remove_stale_temps
 from recon_pipeline.lib.extract import billing, payments, usage
 from recon_pipeline.lib.extract.jsonl import JsonReader
 from recon_pipeline.lib.extract.lines import LineChunk
@@ -154,8 +155,7 @@ def _discard_uncommitted(folder: Path, db: sqlite3.Connection) -> None:
     for path in folder.glob("quarantine/*.parquet"):
         if path.stem not in committed:
             path.unlink()
-    for path in folder.rglob("*.tmp"):
-        path.unlink()
+    remove_stale_temps(folder)
 
 
 def _fsync(path: Path) -> None:
