@@ -83,7 +83,26 @@ def run_command(args: argparse.Namespace) -> int:
     _configure_code_location(settings)
     check_cycle_in_partitions(cycle, configured_first_cycle())
     _use_dagster_home(default=settings.out_dir / "dagster_home")
+    _land_stream(settings)
     return 0 if _run_cycles([cycle], overrides, settings, verbose=args.verbose) else 1
+
+
+def _land_stream(settings: Settings) -> None:
+    """Land what ``recon serve`` stored, as the sensor does, so the run includes every event."""
+    from recon_pipeline.lib.stream.config import StreamConfig
+
+    config = StreamConfig.from_env()
+    if not config.nats_url and not config.stream_dir.is_dir():
+        return
+    from recon_pipeline.lib.stream.landing import land_all
+
+    try:
+        reports = land_all(config, settings.out_dir)
+    except OSError as exc:  # also an unreachable NATS server
+        raise SettingsError(f"cannot read the stream log ({config.store}): {exc}") from None
+    if reports:
+        print(f"landed {sum(r.landed for r in reports):,} streamed events "
+              f"({sum(r.quarantined for r in reports)} quarantined) before the run")
 
 
 def demo_command(args: argparse.Namespace) -> int:
@@ -120,9 +139,20 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """``recon serve``: not in this version."""
-    print("recon serve: the stream receiver arrives with the stream issue; nothing to serve yet")
-    return 2
+    """``recon serve``: the stream receiver (secrets and store from the environment only)."""
+    from recon_pipeline.lib.stream.app import serve
+    from recon_pipeline.lib.stream.config import StreamConfig
+
+    config = StreamConfig.from_env()
+    if not config.stripe_secrets and not config.usage_token:
+        raise SettingsError(
+            "neither RECON_STRIPE_WEBHOOK_SECRET nor RECON_USAGE_TOKEN is set: set at least one "
+            "in the environment, the receiver would refuse every request"
+        )
+    where = f"JetStream stream {config.nats_stream}" if config.nats_url else config.stream_dir
+    print(f"recon serve: http://{args.host}:{args.port} storing to {where}", flush=True)
+    serve(args.host, args.port, config)
+    return 0
 
 
 def _generate(out: Path, *, brief: bool = False, **kwargs: Any) -> GenerateStats:
@@ -322,7 +352,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("out", metavar="OUT", help="the output directory of the run (--out)")
     check.add_argument("cycle", metavar="CYCLE", help="the cycle to check (YYYY-MM)")
 
-    serve = _add(commands, "serve", serve_command, "the stream receiver (not yet)")
+    serve = _add(commands, "serve", serve_command,
+                 "the stream receiver: Stripe webhooks and usage CloudEvents")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8900)
     return parser

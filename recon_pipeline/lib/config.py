@@ -1,5 +1,8 @@
 """Reconciliation settings (tolerances, windows, severities, schedule) from ``config/recon.yml``.
 
+The categories and their default severities are the registry's (recon_pipeline.lib.registry);
+the file's ``recon_severity`` overrides them by category.
+
 Dagster-free: the command line and the Dagster resources call :func:`load_config` and pass
 :meth:`ReconConfig.dbt_vars` to dbt, whose models read them as vars. The defaults are the
 repository's ``config/recon.yml``; a run's own file overrides only the keys it sets. Every
@@ -20,24 +23,14 @@ import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from recon_pipeline.lib.cycles import is_cycle
+from recon_pipeline.lib.registry import BY_CATEGORY, REGISTRY, SEVERITIES
+from recon_pipeline.lib.registry import category as registry_category
 
 #: The repository's configuration file, whose values are the defaults.
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "recon.yml"
 
-#: Every category of docs/findings.md.
-CATEGORIES: frozenset[str] = frozenset(
-    """
-    invoice_not_posted invoice_amount_mismatch invoice_currency_mismatch invoice_period_mismatch
-    invoice_entity_mismatch duplicate_posting posting_without_invoice payment_not_posted
-    payment_amount_mismatch fee_mismatch refund_not_posted refund_amount_mismatch
-    posting_without_payment invoice_paid_without_payment payment_unapplied
-    payout_settlement_mismatch payout_posting_mismatch unbilled_subscription
-    underbilled_subscription overbilled_subscription duplicate_billing billed_after_cancellation
-    unbilled_usage overbilled_usage orphan_usage customer_missing_in_erp customer_missing_in_crm
-    duplicate_customer customer_attribute_mismatch revenue_recognition_mismatch
-    """.split()
-)
-SEVERITIES = ("error", "warning")
+#: Every category of the registry (dbt_project/seeds/recon_categories.csv).
+CATEGORIES: frozenset[str] = frozenset(BY_CATEGORY)
 KEYS = (
     "tolerance_minor",
     "usage_tolerance",
@@ -95,11 +88,18 @@ class ReconConfig:
     grace_days: int = 3
     coverage_window_hours: int = 24
     reporting_currency: str = "USD"
+    #: Severity of every category: the registry's, overridden by the ones given (the file's
+    #: ``recon_severity``); completed from the registry when the instance is made.
     recon_severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     schedule: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(
         {key: spec[0] for key, spec in SCHEDULE_KEYS.items()}))
     #: The first close cycle (the partitions start there); None: the sources' first month.
     first_cycle: str | None = None
+
+    def __post_init__(self) -> None:
+        given = dict(self.recon_severity)
+        object.__setattr__(self, "recon_severity", MappingProxyType(
+            {c.category: given.get(c.category, c.severity) for c in REGISTRY}))
 
     def close_schedule(self) -> CloseSchedule:
         """The ``schedule`` section as a :class:`CloseSchedule` (defaults for keys left out)."""
@@ -107,8 +107,14 @@ class ReconConfig:
                                 if key in self.schedule})
 
     def severity(self, category: str) -> str:
-        """Severity of ``category``: as configured, else ``error``."""
-        return self.recon_severity.get(category, "error")
+        """Severity of ``category``: as configured, else the registry's (RegistryError for a
+        category the registry lacks)."""
+        return self.recon_severity.get(category) or registry_category(category).severity
+
+    def severity_overrides(self) -> dict[str, str]:
+        """The categories whose configured severity differs from the registry's."""
+        return {c: s for c, s in sorted(self.recon_severity.items())
+                if s != BY_CATEGORY[c].severity}
 
     def dbt_vars(self) -> dict[str, Any]:
         """The settings as dbt vars (dbt_project.yml names them alike). The usage tolerance is
@@ -119,7 +125,8 @@ class ReconConfig:
             "grace_days": self.grace_days,
             "coverage_window_hours": self.coverage_window_hours,
             "reporting_currency": self.reporting_currency,
-            "recon_severity": dict(sorted(self.recon_severity.items())),
+            # Only what differs from the registry: dbt reads the registry itself (the seed).
+            "recon_severity": self.severity_overrides(),
         }
 
 
@@ -257,7 +264,7 @@ def _severities(values: Mapping[str, Any], where: str) -> dict[str, str]:
     if unknown:
         raise ConfigError(
             f"{where}: recon_severity names unknown categories {', '.join(unknown)} "
-            "(see docs/findings.md for the categories)"
+            "(the categories are the rows of dbt_project/seeds/recon_categories.csv)"
         )
     wrong = {c: s for c, s in severities.items() if s not in SEVERITIES}
     if wrong:

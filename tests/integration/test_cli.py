@@ -76,10 +76,10 @@ def test_help_is_fast() -> None:
     assert time.perf_counter() - started < 3.0
 
 
-def test_serve_is_not_there_yet() -> None:
-    done = recon("serve")
+def test_serve_without_secrets_says_so_in_one_line() -> None:
+    done = recon("serve", "--port", "1")
     assert done.returncode == 2
-    assert "stream issue" in done.stdout
+    assert_one_line_error(done, "RECON_STRIPE_WEBHOOK_SECRET", "RECON_USAGE_TOKEN")
 
 
 def test_run_missing_sources_says_so_in_one_line(tmp_path: Path) -> None:

@@ -285,3 +285,45 @@ def test_a_threshold_changed_in_the_suites_changes_the_next_run(
     edit("raw.quarantine", "quarantined_share_within_limit", max_value=1.0)
     summary = rerun()
     assert (summary["status"], summary["final"]) == ("final", True)
+
+
+# The stream half: a late usage event over HTTP re-runs its closed cycle. Last in this module:
+# it adds a finding to 2026-09 that the planted truth does not have.
+
+
+def test_orphan_usage_event_over_http_is_a_finding_of_its_closed_cycle(
+        pipeline: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dagster as dg
+
+    from recon_pipeline.definitions import defs
+    from tests.integration.stream.receiver import cloud_event, receiver_env, running
+
+    stream = tmp_path / "stream"
+    event = cloud_event("late-orphan-1", value=7, subject="cus_streamorphan",
+                        time_text="2026-09-20T10:00:00Z", item=None)
+    del event["data"]["subscription_item"]
+    with running(receiver_env(stream)) as receiver:
+        assert receiver.usage(event) == (200, {"stored": 1, "duplicates": 0})
+
+    # The sensor lands it and asks for a re-run of 2026-09, which is reconciled already.
+    for key, value in {"RECON_OUT_DIR": pipeline.out, "RECON_SOURCES_DIR": pipeline.sources,
+                       "RECON_STREAM_DIR": stream}.items():
+        monkeypatch.setenv(key, str(value))
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = defs.resolve_sensor_def("stream_landing").evaluate_tick(
+            dg.build_sensor_context(instance=instance, definitions=defs))
+    assert [r.partition_key for r in tick.run_requests or []] == ["2026-09"]
+
+    env = {**os.environ, "DAGSTER_HOME": str(pipeline.home)}
+    done = subprocess.run(
+        [str(RECON), "run", "--sources", str(pipeline.sources), "--cycle", "2026-09", "--out",
+         str(pipeline.out)], capture_output=True, text=True, env=env, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    object_id = f"cus_streamorphan/{event['type']}"
+    found = [r for r in pq.read_table(
+        pipeline.out / "reports" / "2026-09" / "mismatches.parquet").to_pylist()
+        if r["object_id"] == object_id]
+    assert [(r["category"], r["status"]) for r in found] == [("orphan_usage", "new")]
+    ledger = [r for r in pq.read_table(pipeline.out / "exceptions.parquet").to_pylist()
+              if r["exception_id"] == found[0]["exception_id"]]
+    assert [(r["first_seen_cycle"], r["status"]) for r in ledger] == [("2026-09", "open")]
