@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import multiprocessing
 import os
@@ -28,7 +29,7 @@ def test_chain_verifies_and_links(tmp_path: Path) -> None:
     events = log.verify().events
     assert [e.seq for e in events] == [1, 2, 3]
     assert events[0].prev == "0" * 64
-    assert all(b.prev == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev == a.hash for a, b in itertools.pairwise(events))
 
 
 def test_edited_event_is_caught(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_edited_event_is_caught(tmp_path: Path) -> None:
     event["data"]["text"] = "a different note"
     lines[1] = json.dumps(event, sort_keys=True)
     log.path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ChainError, match="event 2 .* was edited"):
+    with pytest.raises(ChainError, match=r"event 2 .* was edited"):
         log.verify()
     # Re-hashing the edited event does not help: the next one no longer follows it.
     from recon_pipeline.lib.workflow.log import event_hash
