@@ -96,15 +96,19 @@ def expectation_results(
     from recon_pipeline.lib.quality.suites import SuiteError
     from recon_pipeline.lib.quality.validate import validate_cycle, write_validation
     from recon_pipeline.lib.reports.write import report_folder
+    from recon_pipeline.lib.workflow.gate import cycle_waived_keys
+    from recon_pipeline.lib.workflow.log import WorkflowError
 
     resolved = settings.resolve()
     cycle = context.partition_key
+    warehouse = resolved.out_dir / "warehouse.duckdb"
     try:
         suites = load_suites()
+        waived = cycle_waived_keys(resolved.out_dir, warehouse, cycle)
         validation = validate_cycle(
-            suites, FrameSources(resolved.raw_dir(cycle), resolved.out_dir / "warehouse.duckdb",
-                                 cycle), now=datetime.now(UTC))
-    except (SuiteError, FrameError) as exc:
+            suites, FrameSources(resolved.raw_dir(cycle), warehouse, cycle, waived),
+            now=datetime.now(UTC))
+    except (SuiteError, FrameError, WorkflowError) as exc:
         raise dg.Failure(description=str(exc)) from None
     path = write_validation(resolved.out_dir, validation)
     docs = report_folder(resolved.out_dir, cycle, is_provisional(context)) / "data_docs"

@@ -48,16 +48,19 @@ class QueueRow:
         return self.status not in ("waived", "resolved") and self.due < datetime.now(UTC).date()
 
 
-def waiver_holds(waiver: Waiver | None, finding: Finding, cycle: str,
+def waiver_holds(waiver: Waiver | None, amount: Decimal, cycle: str,
                  config: WorkflowConfig) -> tuple[bool, str]:
-    """Whether an approved waiver still covers ``finding`` in ``cycle``, and if not, why."""
+    """Whether an approved waiver still covers a finding of ``cycle`` now at stake ``amount``.
+
+    It does not once the cycle is past its expiry or the amount moved by more than the
+    tolerance from the amount it was waived at; the text says which.
+    """
     if waiver is None or waiver.state != "approved":
         return False, ""
     if cycle > waiver.expiry_cycle:
         return False, f"waiver expired after cycle {waiver.expiry_cycle}"
-    if abs(finding.amount_at_stake - waiver.amount) > config.waiver_tolerance:
-        return False, (f"amount at stake changed from {waiver.amount} to "
-                       f"{finding.amount_at_stake} since the waiver")
+    if abs(amount - waiver.amount) > config.waiver_tolerance:
+        return False, f"amount at stake changed from {waiver.amount} to {amount} since the waiver"
     return True, ""
 
 
@@ -92,7 +95,8 @@ class Workflow:
         rows = []
         for eid, finding in self.findings(cycle).items():
             item = state.item(eid)
-            holds, note = waiver_holds(item.waiver, finding, cycle, self.config)
+            holds, note = waiver_holds(item.waiver, finding.amount_at_stake, cycle,
+                                       self.config)
             status = "waived" if holds else item.status
             rows.append(QueueRow(finding, item, status, self.config.due_date(
                 finding.amount_at_stake, finding.first_seen_at, finding.age_days), note))
@@ -218,7 +222,7 @@ class Workflow:
             drafts = []
             for eid, finding in sorted(findings.items()):
                 waiver = state.item(eid).waiver
-                holds, why = waiver_holds(waiver, finding, cycle, self.config)
+                holds, why = waiver_holds(waiver, finding.amount_at_stake, cycle, self.config)
                 if waiver is not None and waiver.state == "approved" and not holds:
                     drafts.append(Draft(SYSTEM.name, "lapse", eid, "approved", "lapsed",
                                         {"reason": why, "cycle": cycle}))
