@@ -239,6 +239,10 @@ def _parser() -> argparse.ArgumentParser:
 
     _add(commands, "demo", demo_command, "generate demo data and run every demo cycle")
 
+    from recon_pipeline.cli_workflow import add_commands
+
+    add_commands(commands, _add)  # exceptions, close, users: the close workflow
+
     serve = _add(commands, "serve", serve_command, "the stream receiver (not yet)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8900)

@@ -74,10 +74,20 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
     charts) and writes ``OUT/reports/<cycle>/provisional/``. ``now`` (timezone-aware) stamps
     the run. Every file is replaced atomically; the same inputs give the same ids and rows.
 
+    A cycle signed off in the close workflow is locked: its ``OUT/reports/<cycle>/`` is left
+    as signed and the run's reports go to ``OUT/close/<cycle>/restatement-<k>/`` with what
+    changed against the signed package (``lib.workflow.package``).
+
     ``validation`` is the cycle's expectation results (``lib.quality.validate``): listed in
     summary.json under ``expectations``; a failed blocking expectation makes the report
     ``not_passing`` instead of ``final`` (it is written all the same).
     """
+    from recon_pipeline.lib.workflow.package import (
+        record_restatement,
+        restatement_folder,
+        signed_package,
+    )
+
     parse_cycle(inputs.cycle)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -102,6 +112,10 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
             generated_at=now, validation=validation)
         trend = cycle_trend(state, inputs.cycle, mismatches, provisional=provisional)
         folder = report_folder(out, inputs.cycle, provisional)
+        # A signed cycle is locked: its reports stay as signed, the run is a restatement.
+        signed = None if provisional else signed_package(out, inputs.cycle)
+        if signed is not None:
+            folder = restatement_folder(out, inputs.cycle)
         files = {name: folder / name for name in REPORT_FILES}
         write_parquet(files["mismatches.parquet"], mismatches)
         write_bytes(files["mismatches.csv"], mismatches_csv(mismatches))
@@ -112,6 +126,8 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
         write_parquet(files["quarantine.parquet"], quarantine)
         write_bytes(files["summary.json"],
                     (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        if not provisional:
+        if signed is not None:
+            record_restatement(out, inputs.cycle, signed, folder, mismatches, now)
+        elif not provisional:
             shutil.rmtree(report_folder(out, inputs.cycle, True), ignore_errors=True)
     return ReportResult(folder, mismatches, summary, exceptions, files)
