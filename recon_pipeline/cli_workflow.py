@@ -198,6 +198,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     p = close_action("verify", _close_verify,
                      "re-run a signed package's inputs and compare the findings", False)
     p.add_argument("--package", metavar="DIR", help="package folder (default: the latest)")
+    p.add_argument("--no-rerun", action="store_true",
+                   help="check the package's files and inputs only, without a re-run")
 
     users = add(commands, "users", lambda a: 2, "users of the close workflow")
     usub = users.add_subparsers(title="actions", required=True, metavar="ACTION")
@@ -230,10 +232,32 @@ def _close_verify(args: argparse.Namespace) -> int:
     from recon_pipeline.lib.workflow.package import verify_package
 
     report = verify_package(_out(args), args.cycle,
-                            Path(args.package) if args.package else None)
+                            Path(args.package) if args.package else None,
+                            rerun=None if args.no_rerun else _rerun)
     for line in report.lines:
         print(line)
     return 0 if report.ok else 1
+
+
+def _rerun(sources: Path, cycle: str, scratch: Path) -> Path:
+    """Run ``cycle`` on ``sources`` into ``scratch`` (its own Dagster instance): mismatches."""
+    from recon_pipeline import cli
+
+    overrides = {"sources_dir": str(sources), "out_dir": str(scratch / "out"), "erp_url": None}
+    settings = cli._preflight(overrides)
+    home = scratch / "dagster_home"
+    home.mkdir()
+    before = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        if not cli._run_cycle(cycle, overrides, settings):
+            raise WorkflowError(f"the re-run of {cycle} failed")
+    finally:
+        if before is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = before
+    return settings.out_dir / "reports" / cycle / "mismatches.parquet"
 
 
 def _hash(args: argparse.Namespace) -> int:

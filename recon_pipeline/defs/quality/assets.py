@@ -98,6 +98,7 @@ def expectation_results(
     from recon_pipeline.lib.reports.write import report_folder
     from recon_pipeline.lib.workflow.gate import cycle_waived_keys
     from recon_pipeline.lib.workflow.log import WorkflowError
+    from recon_pipeline.lib.workflow.package import docs_folder
 
     resolved = settings.resolve()
     cycle = context.partition_key
@@ -111,7 +112,9 @@ def expectation_results(
     except (SuiteError, FrameError, WorkflowError) as exc:
         raise dg.Failure(description=str(exc)) from None
     path = write_validation(resolved.out_dir, validation)
-    docs = report_folder(resolved.out_dir, cycle, is_provisional(context)) / "data_docs"
+    docs = docs_folder(resolved.out_dir, cycle,
+                       report_folder(resolved.out_dir, cycle, is_provisional(context))
+                       / "data_docs")
     index = _write_docs(validation, docs, cycle)
 
     outcomes = {(s.asset, e.check): (s, e) for s in validation.suites for e in s.expectations}

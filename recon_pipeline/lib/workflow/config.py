@@ -31,6 +31,7 @@ class WorkflowConfig:
     waiver_approver_above: Decimal
     waiver_tolerance: Decimal
     materiality: Decimal
+    freeze_sources: bool = True
 
     def due_date(self, amount: Decimal, first_seen: datetime, age_days: int) -> date:
         """First seen + the days of the first rule the amount at stake and the age meet."""
@@ -80,4 +81,5 @@ def load_workflow_config(path: Path | None = None) -> WorkflowConfig:
                                        "waiver_approver_above", where),
         waiver_tolerance=_decimal(data.get("waiver_tolerance", 0), "waiver_tolerance", where),
         materiality=_decimal(data.get("materiality", 0), "materiality", where),
+        freeze_sources=bool(data.get("freeze_sources", True)),
     )

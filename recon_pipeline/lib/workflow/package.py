@@ -137,6 +137,16 @@ def freeze_package(out: Path, cycle: str, state: WorkflowState, signer: str,
         if path.is_file():
             shutil.copy2(path, tmp / "reports" / path.name)
             checksums[path.name] = sha256_file(path)
+    validation = Path(out) / "quality" / cycle / "validation.json"
+    if validation.is_file():  # the close gate's results, as signed
+        shutil.copy2(validation, tmp / "reports" / "validation.json")
+        checksums["validation.json"] = sha256_file(validation)
+    inputs = inputs_of(out, cycle)
+    if load_workflow_config().freeze_sources and inputs["sources_dir"]:
+        for rel in inputs["sources_sha256"]:  # the sources as read, for `recon close verify`
+            target = tmp / "sources" / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(inputs["sources_dir"]) / rel, target)
     close = state.close(cycle)
     manifest = {
         "cycle": cycle, "package": package.name,
@@ -145,7 +155,7 @@ def freeze_package(out: Path, cycle: str, state: WorkflowState, signer: str,
         "event_log_head": state.head or None,
         "reports_sha256": checksums,
         "waivers": waived,
-        "inputs": inputs_of(out, cycle),
+        "inputs": inputs,
     }
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     write_bytes(tmp / "manifest.json", text.encode("utf-8"))
@@ -217,6 +227,12 @@ def diff_findings(signed: pa.Table, rerun: pa.Table,
             "materiality": str(config.materiality),
             "suggested": "restatement" if total > config.materiality
             else "out_of_period_adjustment"}
+
+
+def docs_folder(out: Path, cycle: str, default: Path) -> Path:
+    """Where a run writes the cycle's Data Docs: ``default``, unless the cycle is locked."""
+    return close_dir(out, cycle) / "rerun" / "data_docs" if signed_package(out, cycle) \
+        else default
 
 
 def restatement_folder(out: Path, cycle: str) -> Path:
@@ -303,7 +319,9 @@ def verify_package(out: Path, cycle: str, package: Path | None = None,
             result.lines.append(f"{key.replace('_sha256', '')} changed since sign-off")
     if rerun is None:
         return result
-    sources = Path(inputs["sources_dir"])
+    frozen = package / "sources"
+    sources = frozen if frozen.is_dir() else Path(inputs["sources_dir"])
+    result.lines.append(f"re-running {cycle} on {sources}")
     with tempfile.TemporaryDirectory(prefix="recon-verify-", dir=scratch) as tmp:
         rerun_file = rerun(sources, cycle, Path(tmp))
         diff = diff_findings(pq.read_table(package / "reports" / "mismatches.parquet"),
