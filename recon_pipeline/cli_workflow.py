@@ -201,6 +201,14 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     p.add_argument("--no-rerun", action="store_true",
                    help="check the package's files and inputs only, without a re-run")
 
+    web = add(commands, "web", _guard("web", _web),
+              "the close workflow in a browser (queue, exceptions, waivers, sign-off)")
+    web.add_argument("--out", metavar="DIR", help="output directory (or RECON_OUT_DIR)")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8901)
+    web.add_argument("--insecure-cookies", action="store_true",
+                     help="session cookie without Secure, for plain HTTP beyond localhost")
+
     users = add(commands, "users", lambda a: 2, "users of the close workflow")
     usub = users.add_subparsers(title="actions", required=True, metavar="ACTION")
     p = usub.add_parser("hash", help="print the scrypt hash of a password for the users file",
@@ -237,6 +245,17 @@ def _close_verify(args: argparse.Namespace) -> int:
     for line in report.lines:
         print(line)
     return 0 if report.ok else 1
+
+
+def _web(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from recon_pipeline.lib.workflow.web import create_app
+
+    app = create_app(_out(args), secure_cookies=not args.insecure_cookies)
+    print(f"recon web: http://{args.host}:{args.port}/ (users from $RECON_USERS_FILE)")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
 
 
 def _rerun(sources: Path, cycle: str, scratch: Path) -> Path:
