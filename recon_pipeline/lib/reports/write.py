@@ -87,6 +87,7 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
         restatement_folder,
         signed_package,
     )
+    from recon_pipeline.lib.workflow.report import waived_summary, workflow_rows
 
     parse_cycle(inputs.cycle)
     if now.tzinfo is None:
@@ -117,10 +118,12 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
         if signed is not None:
             folder = restatement_folder(out, inputs.cycle)
         files = {name: folder / name for name in REPORT_FILES}
+        workflow = workflow_rows(out, inputs.cycle, mismatches)
+        summary["waived"] = waived_summary(workflow)
         write_parquet(files["mismatches.parquet"], mismatches)
         write_bytes(files["mismatches.csv"], mismatches_csv(mismatches))
         with atomic_path(files["report.xlsx"]) as tmp:
-            write_xlsx(tmp, summary, mismatches, quarantine, now)
+            write_xlsx(tmp, summary, mismatches, quarantine, now, workflow)
         write_bytes(files["report.html"],
                     render_html(summary, mismatches, trend).encode("utf-8"))
         write_parquet(files["quarantine.parquet"], quarantine)

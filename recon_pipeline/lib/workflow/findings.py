@@ -63,7 +63,7 @@ def cycle_findings(out: Path, cycle: str) -> dict[str, Finding]:
     path = ledger_dir(out) / "cycles" / f"{cycle}.parquet"
     if not path.is_file():
         return {}
-    return findings_of(pq.read_table(path), _lifecycle(out))
+    return findings_of(pq.read_table(path), lifecycle(out))
 
 
 def findings_of(table: pa.Table, lifecycle: dict[str, tuple[datetime, int]] | None = None,
@@ -89,7 +89,7 @@ def findings_of(table: pa.Table, lifecycle: dict[str, tuple[datetime, int]] | No
     return found
 
 
-def _lifecycle(out: Path) -> dict[str, tuple[datetime, int]]:
+def lifecycle(out: Path) -> dict[str, tuple[datetime, int]]:
     path = Path(out) / "exceptions.parquet"
     if not path.is_file():
         return {}

@@ -91,9 +91,14 @@ class Workflow:
 
     def queue(self, cycle: str, state: WorkflowState | None = None) -> list[QueueRow]:
         """The cycle's exceptions with their effective status, largest amount at stake first."""
+        return self.queue_of(self.findings(cycle), cycle, state)
+
+    def queue_of(self, findings: dict[str, Finding], cycle: str,
+                 state: WorkflowState | None = None) -> list[QueueRow]:
+        """``queue`` for the given findings of ``cycle`` (a run's, before the ledger has it)."""
         state = state or self.state()
         rows = []
-        for eid, finding in self.findings(cycle).items():
+        for eid, finding in findings.items():
             item = state.item(eid)
             holds, note = waiver_holds(item.waiver, finding.amount_at_stake, cycle,
                                        self.config)

@@ -104,7 +104,7 @@ def test_summary_json(out: Path, sources: Path) -> None:
 
 def test_workbook(out: Path) -> None:
     wb = load_workbook(out / "reports" / CYCLE / "report.xlsx")
-    assert wb.sheetnames == ["Summary", *RECONS, "quarantine"]
+    assert wb.sheetnames == ["Summary", *RECONS, "exceptions", "quarantine"]
     assert wb["Summary"].freeze_panes == "A4"
     mismatches = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet").to_pylist()
     for recon in RECONS:

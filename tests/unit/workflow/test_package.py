@@ -58,6 +58,20 @@ def test_signoff_lock_and_restatement(out: Path) -> None:
     wf.approve(APPR, LARGE)
     _gate(out)
     assert wf.gate_blockers(CYCLE) == []
+    # The reports of a run with waivers mark them: workbook sheet and summary.json.
+    run(out, FINDINGS)
+    import openpyxl
+    sheet = openpyxl.load_workbook(out / "reports" / CYCLE / "report.xlsx")["exceptions"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    by_id = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert by_id[SMALL]["Status"] == "waived" and by_id[SMALL]["Waiver approver"] == "quinn"
+    assert by_id[LARGE]["Waiver reason"] == "write_off" and by_id[LARGE]["Due date"]
+    assert by_id[LARGE]["Amount at stake"] == 5000
+    summary = json.loads((out / "reports" / CYCLE / "summary.json").read_text())
+    assert {w["exception_id"]: w["approver"] for w in summary["waived"]} == {
+        SMALL: "quinn", LARGE: "alex"}
+
     wf.submit(APPR, CYCLE)
     with pytest.raises(WorkflowError, match="four eyes"):
         wf.signoff(APPR, CYCLE)
