@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recon_pipeline.lib.reports.atomic import write_bytes
+from recon_pipeline.lib.atomic import write_bytes
 from recon_pipeline.lib.workflow.config import WorkflowConfig, load_workflow_config
 from recon_pipeline.lib.workflow.findings import amount_at_stake
 from recon_pipeline.lib.workflow.log import Draft, EventLog, WorkflowError
