@@ -195,6 +195,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser],
     p = close_action("reopen", lambda a: _said(_workflow(a).reopen(_user(a), a.cycle, a.reason)),
                      "reopen a signed cycle (an approver, with a reason)")
     p.add_argument("--reason", required=True)
+    p = close_action("adjust", lambda a: _said(_workflow(a).adjust(_user(a), a.cycle, a.into)),
+                     "carry a restated cycle's changes into an open cycle as an out-of-period "
+                     "adjustment (an approver); the signed cycle stays as signed")
+    p.add_argument("--into", required=True, metavar="YYYY-MM")
     p = close_action("verify", _close_verify,
                      "re-run a signed package's inputs and compare the findings", False)
     p.add_argument("--package", metavar="DIR", help="package folder (default: the latest)")

@@ -87,7 +87,11 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
         restatement_folder,
         signed_package,
     )
-    from recon_pipeline.lib.workflow.report import waived_summary, workflow_rows
+    from recon_pipeline.lib.workflow.report import (
+        adjustments_into,
+        waived_summary,
+        workflow_rows,
+    )
 
     parse_cycle(inputs.cycle)
     if now.tzinfo is None:
@@ -120,6 +124,7 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
         files = {name: folder / name for name in REPORT_FILES}
         workflow = workflow_rows(out, inputs.cycle, mismatches)
         summary["waived"] = waived_summary(workflow)
+        summary["out_of_period_adjustments"] = adjustments_into(out, inputs.cycle)
         write_parquet(files["mismatches.parquet"], mismatches)
         write_bytes(files["mismatches.csv"], mismatches_csv(mismatches))
         with atomic_path(files["report.xlsx"]) as tmp:

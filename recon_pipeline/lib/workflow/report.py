@@ -42,3 +42,18 @@ def waived_summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "text": r["waiver_text"], "preparer": r["waiver_preparer"],
              "approver": r["waiver_approver"], "expiry_cycle": r["waiver_expires"]}
             for r in rows if r["status"] == "waived"]
+
+
+def adjustments_into(out: Path, cycle: str) -> list[dict[str, Any]]:
+    """summary.json's ``out_of_period_adjustments``: the restatements of earlier signed cycles
+    carried into ``cycle``, each with its changes (restatement.json), on their own."""
+    import json
+
+    state = Workflow(out).state()
+    carried = []
+    for item in state.close(cycle).adjustments_in:
+        path = Path(out) / item["restatement"] / "restatement.json"
+        changes = json.loads(path.read_text())["changes"] if path.is_file() else []
+        carried.append({"from_cycle": item["cycle"], "restatement": item["restatement"],
+                        "total_abs_delta": item["total_abs_delta"], "changes": changes})
+    return carried

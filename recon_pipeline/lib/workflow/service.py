@@ -289,6 +289,28 @@ class Workflow:
                          data)
         return self._act(decide)
 
+    def adjust(self, actor: User, cycle: str, into: str) -> list[Event]:
+        """Take a restated cycle's latest restatement as an out-of-period adjustment of the
+        open cycle ``into`` (reported there on its own); the signed cycle stays as signed."""
+        _need(actor, "approver", "carry a restatement into another cycle")
+        _check_cycle(into)
+        if into <= cycle:
+            raise WorkflowError(f"an out-of-period adjustment of {cycle} goes into a later "
+                                f"cycle, not {into}")
+
+        def decide(state: WorkflowState) -> Draft:
+            close = state.close(_check_cycle(cycle))
+            if close.status != "restated" or not close.restatements:
+                raise WorkflowError(f"{cycle} is {close.status}: only a restated cycle's "
+                                    "changes are carried into another")
+            if state.close(into).status != "open":
+                raise WorkflowError(f"{into} is {state.close(into).status}, not open")
+            latest = close.restatements[-1]
+            return Draft(actor.name, "adjust", CYCLE_PREFIX + cycle, "restated", "signed", {
+                "into": into, "restatement": latest["restatement"],
+                "total_abs_delta": latest["total_abs_delta"]})
+        return self._act(decide)
+
     def reopen(self, actor: User, cycle: str, reason: str) -> list[Event]:
         _need(actor, "approver", "reopen a close")
         if not reason.strip():

@@ -58,6 +58,10 @@ class CloseState:
     signed_by: str | None = None
     signed_at: str | None = None
     package: str | None = None
+    #: restate events' data (restatement folder, changes, total_abs_delta, suggested)
+    restatements: list[dict[str, Any]] = field(default_factory=list)
+    #: out-of-period adjustments carried into this cycle: the adjust events' data + "cycle"
+    adjustments_in: list[dict[str, Any]] = field(default_factory=list)
     history: list[Event] = field(default_factory=list)
 
 
@@ -83,6 +87,10 @@ def fold(events: list[Event]) -> WorkflowState:
             close = state.closes.setdefault(cycle, CloseState(cycle))
             _apply_close(close, event)
             close.history.append(event)
+            if event.action == "adjust":
+                into = state.closes.setdefault(event.data["into"],
+                                               CloseState(event.data["into"]))
+                into.adjustments_in.append({**event.data, "cycle": cycle})
         else:
             item = state.exceptions.setdefault(event.target, ExceptionItem(event.target))
             _apply_exception(item, event)
@@ -120,8 +128,10 @@ def _apply_exception(item: ExceptionItem, event: Event) -> None:
 
 def _apply_close(close: CloseState, event: Event) -> None:
     data = event.data
-    if event.action in ("submit", "signoff", "reopen", "restate"):
+    if event.action in ("submit", "signoff", "reopen", "restate", "adjust"):
         close.status = event.after
+    if event.action == "restate":
+        close.restatements.append(dict(data))
     if event.action == "submit":
         close.submitted_by = event.who
     elif event.action == "signoff":

@@ -237,6 +237,7 @@ class WebApp:
             "submit": lambda: wf.submit(user, cycle),
             "signoff": lambda: wf.signoff(user, cycle, freeze_for(wf, cycle)),
             "reopen": lambda: wf.reopen(user, cycle, f.get("reason", "")),
+            "adjust": lambda: wf.adjust(user, cycle, f.get("into", "")),
         }.get(action, lambda: _refuse(f"unknown action {action}"))())
 
     async def _act(self, request: Request, back: str, run: Any) -> Response:

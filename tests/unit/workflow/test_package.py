@@ -116,6 +116,19 @@ def test_signoff_lock_and_restatement(out: Path) -> None:
     # The large waiver no longer holds on the new amount.
     assert {r.finding.exception_id: r.status for r in wf.queue(CYCLE)}[LARGE] == "open"
 
+    # Finance carries it into the open cycle as an out-of-period adjustment, reported there.
+    with pytest.raises(WorkflowError, match="pat is a preparer"):
+        wf.adjust(PREP, CYCLE, "2026-10")
+    wf.adjust(APPR, CYCLE, "2026-10")
+    assert wf.state().close(CYCLE).status == "signed"
+    run(out, [finding("payment_amount_mismatch", "gateway_erp", "ch_oct", "10.00", "2026-10")],
+        cycle="2026-10", now=datetime(2026, 11, 4, tzinfo=UTC))
+    october = json.loads((out / "reports" / "2026-10" / "summary.json").read_text())
+    [carried] = october["out_of_period_adjustments"]
+    assert (carried["from_cycle"], carried["total_abs_delta"]) == (CYCLE, "330.000")
+    assert {c["exception_id"] for c in carried["changes"]} == set(changes)
+    assert _tree(reports) == signed_reports  # still locked
+
     # Reopened by an approver with a reason: the lock lifts, the next run writes the reports.
     with pytest.raises(WorkflowError, match="reason"):
         wf.reopen(APPR, CYCLE, " ")
