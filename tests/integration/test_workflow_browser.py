@@ -6,7 +6,9 @@ finding; an approver rejects it once and approves it the second time (the other 
 findings are waived through the same service, as ``recon exceptions`` does); the gate re-run
 (the quality and reports assets) passes; the preparer submits, cannot sign off, and the
 approver signs off; a viewer can change nothing, not even by posting a form; a preparer cannot
-approve their own waiver. Then ``recon close verify`` re-runs the signed package's inputs and
+approve their own waiver. Then an export changes (the ERP loses an invoice's journal): the late
+run leaves the signed package and reports byte-identical and writes a restatement with the
+exact difference, and ``recon close verify`` re-runs the signed package's inputs and
 reproduces its findings exactly. A screenshot of every page goes to the test's tmp_path and
 to /tmp/workflow-screenshots/.
 """
@@ -17,18 +19,23 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
+from recon_pipeline.lib.workflow.findings import amount_at_stake
 from recon_pipeline.lib.workflow.log import EventLog
+from recon_pipeline.lib.workflow.package import COMPARED
 from recon_pipeline.lib.workflow.service import Workflow
 from recon_pipeline.lib.workflow.users import User, Users, hash_password
 from tests.browser import chromium
@@ -256,10 +263,71 @@ def test_close_as_finance_runs_it(browser: Any, served: tuple[str, Path, str],
     shots.take(alex, "closes-signed")
     assert len(list(SCREENSHOTS.glob("*.png"))) >= shots.n
 
-    # The signed package's inputs re-run: the findings reproduce exactly.
+    # A changed export after sign-off: the ERP loses one invoice's journal. The late run of the
+    # locked cycle writes a restatement with the exact difference and leaves the signed files.
+    package = out / "close" / cycle / "package-1"
+    signed_files = _tree(package) | _tree(out / "reports" / cycle, top=True)
+    signed = _by_id(package / "reports" / "mismatches.parquet")
+    sources = tmp_path / "late-sources"
+    shutil.copytree(pipeline.sources, sources)
+    invoice = _drop_one_posted_invoice(sources / "erp" / "ledger.sqlite", cycle, signed)
+    home = tmp_path / "late-home"
+    home.mkdir()
+    done = subprocess.run([str(RECON), "run", "--sources", str(sources), "--cycle", cycle,
+                           "--out", str(out)], capture_output=True, text=True, timeout=1200,
+                          check=False, env={**os.environ, "DAGSTER_HOME": str(home)})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert _tree(package) | _tree(out / "reports" / cycle, top=True) == signed_files
+    restated = out / "close" / cycle / "restatement-1"
+    rerun = _by_id(restated / "mismatches.parquet")
+    expected = {eid for eid in set(signed) | set(rerun)
+                if _compared(signed.get(eid)) != _compared(rerun.get(eid))}
+    document = json.loads((restated / "restatement.json").read_text())
+    assert {c["exception_id"] for c in document["changes"]} == expected
+    assert any(c["change"] == "added" and c["category"] == "invoice_not_posted"
+               and rerun[c["exception_id"]]["object_id"] == invoice
+               for c in document["changes"])
+    for c in document["changes"]:
+        was = signed.get(c["exception_id"])
+        now = rerun.get(c["exception_id"])
+        assert Decimal(c["delta"]) == (amount_at_stake(now) if now else 0) - (
+            amount_at_stake(was) if was else 0)
+    assert wf.state().close(cycle).status == "restated"
+    alex.goto(f"{base}/closes")
+    assert "restated" in alex.inner_text(f"tr[data-cycle='{cycle}']")
+    shots.take(alex, "closes-restated")
+
+    # The signed package's inputs re-run (its frozen sources): the findings reproduce exactly.
     done = subprocess.run([str(RECON), "close", "verify", "--out", str(out), "--cycle", cycle],
                           capture_output=True, text=True, timeout=1200, check=False,
                           env={**os.environ, "DAGSTER_HOME": ""})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "re-run reproduces the signed findings exactly" in done.stdout
     assert "report files byte-identical to the signed ones" in done.stdout
+
+
+def _tree(folder: Path, top: bool = False) -> dict[str, bytes]:
+    files = folder.iterdir() if top else folder.rglob("*")
+    return {str(p): p.read_bytes() for p in sorted(files) if p.is_file()}
+
+
+def _by_id(path: Path) -> dict[str, dict[str, Any]]:
+    return {r["exception_id"]: r for r in pq.read_table(path).to_pylist()}
+
+
+def _compared(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if row is None else {k: row.get(k) for k in COMPARED}
+
+
+def _drop_one_posted_invoice(ledger: Path, cycle: str, signed: dict[str, Any]) -> str:
+    """Delete the journal of one invoice of ``cycle`` that has no finding; return its id."""
+    flagged = {r["object_id"] for r in signed.values()} | {
+        r["related_id"] for r in signed.values() if r["related_id"]}
+    with sqlite3.connect(ledger) as con:
+        rows = con.execute(
+            "select journal_id, document_ref from gl_journal_lines where period = ? and "
+            "document_type = 'INVOICE' and reversal_of is null group by journal_id, "
+            "document_ref order by journal_id", (cycle,)).fetchall()
+        journal, invoice = next((j, d) for j, d in rows if d and d not in flagged)
+        con.execute("delete from gl_journal_lines where journal_id = ?", (journal,))
+    return str(invoice)
