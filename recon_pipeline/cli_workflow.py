@@ -268,12 +268,13 @@ def _rerun(sources: Path, cycle: str, scratch: Path) -> Path:
 
     overrides = {"sources_dir": str(sources), "out_dir": str(scratch / "out"), "erp_url": None}
     settings = cli._preflight(overrides)
+    cli._configure_code_location(settings)
     home = scratch / "dagster_home"
     home.mkdir()
     before = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(home)
     try:
-        if not cli._run_cycle(cycle, overrides, settings):
+        if not cli._run_cycles([cycle], overrides, settings, verbose=False):
             raise WorkflowError(f"the re-run of {cycle} failed")
     finally:
         if before is None:

@@ -48,6 +48,15 @@ def new_temp(target: Path) -> Path:
     return Path(name)
 
 
+def remove_stale_temps(folder: Path) -> int:
+    """Delete the temporaries :func:`new_temp` left under ``folder`` (a writer killed mid-write)."""
+    removed = 0
+    for path in folder.rglob(".*.tmp"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def commit(tmp: Path, target: Path) -> None:
     """Flush ``tmp`` to disk, give it the umask's mode and rename it over ``target``."""
     with open(tmp, "rb") as f:

@@ -18,4 +18,5 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Run:
     for cycle in CYCLES:
         done = recon_run(run, cycle)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        run.printed[cycle] = done
     return run

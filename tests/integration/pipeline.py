@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 CYCLES = ("2026-08", "2026-09", "2026-10")
@@ -15,11 +15,13 @@ RECON = Path(sys.executable).parent / "recon"
 
 @dataclass(frozen=True)
 class Run:
-    """A generated sources directory and the outputs of running every cycle on it."""
+    """A generated sources directory and the outputs of running every cycle on it, with what
+    each cycle's `recon run` printed."""
 
     sources: Path
     out: Path
     home: Path
+    printed: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
 
 
 def recon_run(run: Run, cycle: str) -> subprocess.CompletedProcess[str]:

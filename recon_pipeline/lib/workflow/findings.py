@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recon_pipeline.lib.registry import BLOCKING_CATEGORIES
 from recon_pipeline.lib.reports.ledger import ledger_dir
 
 
@@ -37,18 +37,6 @@ class Finding:
     row: dict[str, Any]
 
 
-@cache
-def blocking_categories() -> frozenset[str]:
-    """The categories the close gate's blocking expectation (no_blocking_findings) names."""
-    from recon_pipeline.lib.quality.suites import load_suites
-
-    for suite in load_suites():
-        for expectation in suite.expectations:
-            if expectation.check == "no_blocking_findings":
-                return frozenset(expectation.kwargs.get("value_set") or ())
-    return frozenset()
-
-
 def amount_at_stake(row: dict[str, Any]) -> Decimal:
     """``difference_reporting`` if the run wrote it, else reporting leakage, else |difference|."""
     for column in ("difference_reporting", "leakage_amount_reporting"):
@@ -70,7 +58,6 @@ def findings_of(table: pa.Table, lifecycle: dict[str, tuple[datetime, int]] | No
                 ) -> dict[str, Finding]:
     """Findings of a mismatches (or ledger snapshot) table."""
     lifecycle = lifecycle or {}
-    blocking = blocking_categories()
     now = datetime.now(UTC)
     found: dict[str, Finding] = {}
     for row in table.to_pylist():
@@ -84,7 +71,7 @@ def findings_of(table: pa.Table, lifecycle: dict[str, tuple[datetime, int]] | No
             period_start=period.isoformat() if period else None, currency=row.get("currency"),
             amount_at_stake=amount_at_stake(row),
             blocking=bool(row["blocking"]) if row.get("blocking") is not None
-            else row["category"] in blocking,
+            else row["category"] in BLOCKING_CATEGORIES,
             detail=row.get("detail") or "", first_seen_at=first, age_days=age, row=row)
     return found
 
