@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from recon_pipeline.lib.atomic import atomic_path, locked, write_bytes, write_parquet
 from recon_pipeline.lib.cycles import parse_cycle
-from recon_pipeline.lib.reports.figures import summarize
+from recon_pipeline.lib.reports.figures import close_status, summarize
 from recon_pipeline.lib.reports.html import render_html
 from recon_pipeline.lib.reports.ledger import apply_run, ledger_dir, read_ledger
 from recon_pipeline.lib.reports.schema import conform_findings
@@ -126,6 +126,11 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
         files = {name: folder / name for name in REPORT_FILES}
         workflow = workflow_rows(out, inputs.cycle, mismatches)
         summary["waived"] = waived_summary(workflow)
+        waived_blocking = sum(r["status"] == "waived" and r["blocking"] for r in workflow)
+        if waived_blocking:  # approved waivers: those findings no longer keep the close open
+            summary["blocking_waived"] = waived_blocking
+            summary["status_text"] = close_status(
+                {**summary, "blocking_findings": summary["blocking_findings"] - waived_blocking})
         summary["out_of_period_adjustments"] = adjustments_into(out, inputs.cycle)
         write_parquet(files["mismatches.parquet"], mismatches)
         write_bytes(files["mismatches.csv"], mismatches_csv(mismatches))

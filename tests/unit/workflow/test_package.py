@@ -71,6 +71,8 @@ def test_signoff_lock_and_restatement(out: Path) -> None:
     summary = json.loads((out / "reports" / CYCLE / "summary.json").read_text())
     assert {w["exception_id"]: w["approver"] for w in summary["waived"]} == {
         SMALL: "quinn", LARGE: "alex"}
+    assert summary["blocking_waived"] == 2 == summary["blocking_findings"]
+    assert "categories that must be cleared" not in summary["status_text"]
 
     wf.submit(APPR, CYCLE)
     with pytest.raises(WorkflowError, match="four eyes"):
