@@ -201,8 +201,11 @@ class WebApp:
         if away:
             return away
         cycle, eid = request.path_params["cycle"], request.path_params["eid"]
-        row = next((r for r in self.workflow.queue(cycle) if r.finding.exception_id == eid),
-                   None)
+        try:
+            queue = self.workflow.queue(cycle)
+        except WorkflowError as exc:
+            return self._page(sid, session, "error.html", 404, error=str(exc))
+        row = next((r for r in queue if r.finding.exception_id == eid), None)
         if row is None:
             return self._page(sid, session, "error.html", 404,
                               error=f"{eid} is not a finding of {cycle}")
