@@ -73,6 +73,8 @@ def test_signoff_lock_and_restatement(out: Path) -> None:
         SMALL: "quinn", LARGE: "alex"}
     assert summary["blocking_waived"] == 2 == summary["blocking_findings"]
     assert "categories that must be cleared" not in summary["status_text"]
+    page = (out / "reports" / CYCLE / "report.html").read_text()
+    assert "<h2>Waived" in page and "written off under policy WO-3" in page
 
     wf.submit(APPR, CYCLE)
     with pytest.raises(WorkflowError, match="four eyes"):
@@ -129,6 +131,7 @@ def test_signoff_lock_and_restatement(out: Path) -> None:
     [carried] = october["out_of_period_adjustments"]
     assert (carried["from_cycle"], carried["total_abs_delta"]) == (CYCLE, "330.000")
     assert {c["exception_id"] for c in carried["changes"]} == set(changes)
+    assert "Out-of-period adjustments" in (out / "reports" / "2026-10" / "report.html").read_text()
     assert _tree(reports) == signed_reports  # still locked
 
     # Reopened by an approver with a reason: the lock lifts, the next run writes the reports.
