@@ -347,6 +347,10 @@ def _parser() -> argparse.ArgumentParser:
 
     _verbose(_add(commands, "demo", demo_command, "generate demo data and run every demo cycle"))
 
+    from recon_pipeline.cli_workflow import add_commands
+
+    add_commands(commands, _add)  # exceptions, close, web, users: the close workflow
+
     check = _add(commands, "check", check_command,
                  "check a run's outputs against the output contract (docs/outputs.md)")
     check.add_argument("out", metavar="OUT", help="the output directory of the run (--out)")

@@ -118,7 +118,10 @@ def step_stages(defs: dg.Definitions) -> dict[str, str]:
     """Step (op) name -> the stage of the assets it materializes, for every asset of ``defs``."""
     stages: dict[str, str] = {}
     for spec in defs.resolve_all_asset_specs():
-        step = defs.resolve_assets_def(spec.key).node_def.name
+        assets = defs.resolve_assets_def(spec.key)
+        if not assets.is_executable:  # an external asset (stream/events): no step of a run
+            continue
+        step = assets.node_def.name
         group = spec.group_name or ""
         stages.setdefault(step, STAGE_OF_GROUP.get(group, group))
     return stages

@@ -15,49 +15,16 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from recon_pipeline.generate import generate
+from tests.integration.pipeline import CYCLES, RECON, Run, recon_run
 
-CYCLES = ("2026-08", "2026-09", "2026-10")
-RECON = Path(sys.executable).parent / "recon"
 pytestmark = pytest.mark.slow
-
-
-@dataclass(frozen=True)
-class Run:
-    """A generated sources directory and the outputs of running every cycle on it, with what
-    each cycle's `recon run` printed."""
-
-    sources: Path
-    out: Path
-    home: Path
-    printed: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
-
-
-def _recon_run(run: Run, cycle: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DAGSTER_HOME": str(run.home)}
-    return subprocess.run(
-        [str(RECON), "run", "--sources", str(run.sources), "--cycle", cycle, "--out",
-         str(run.out)], capture_output=True, text=True, env=env, timeout=900, check=False)
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    root = tmp_path_factory.mktemp("e2e")
-    stats = generate(root / "sources", seed=7, scale=0.5, cycles=(CYCLES[0], CYCLES[-1]))
-    run = Run(stats.out, root / "out", root / "dagster_home")
-    run.home.mkdir()
-    for cycle in CYCLES:
-        done = _recon_run(run, cycle)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        run.printed[cycle] = done
-    return run
+_recon_run = recon_run
 
 
 def _truth(run: Run, cycle: str) -> dict[tuple[str, str, str], dict[str, str]]:

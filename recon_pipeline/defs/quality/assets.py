@@ -97,18 +97,25 @@ def expectation_results(
     from recon_pipeline.lib.quality.suites import SuiteError
     from recon_pipeline.lib.quality.validate import validate_cycle, write_validation
     from recon_pipeline.lib.reports.write import report_folder
+    from recon_pipeline.lib.workflow.gate import cycle_waived_keys
+    from recon_pipeline.lib.workflow.log import WorkflowError
+    from recon_pipeline.lib.workflow.package import docs_folder
 
     resolved = settings.resolve()
     cycle = context.partition_key
+    warehouse = resolved.out_dir / "warehouse.duckdb"
     try:
         suites = load_suites()
+        waived = cycle_waived_keys(resolved.out_dir, warehouse, cycle)
         validation = validate_cycle(
-            suites, FrameSources(resolved.raw_dir(cycle), resolved.out_dir / "warehouse.duckdb",
-                                 cycle), now=datetime.now(UTC))
-    except (SuiteError, FrameError) as exc:
+            suites, FrameSources(resolved.raw_dir(cycle), warehouse, cycle, waived),
+            now=datetime.now(UTC))
+    except (SuiteError, FrameError, WorkflowError) as exc:
         raise dg.Failure(description=str(exc)) from None
     path = write_validation(resolved.out_dir, validation)
-    docs = report_folder(resolved.out_dir, cycle, is_provisional(context)) / "data_docs"
+    docs = docs_folder(resolved.out_dir, cycle,
+                       report_folder(resolved.out_dir, cycle, is_provisional(context))
+                       / "data_docs")
     index = _write_docs(validation, docs, cycle)
 
     outcomes = {(s.asset, e.check): (s, e) for s in validation.suites for e in s.expectations}

@@ -39,6 +39,9 @@ class FrameSources:
     raw_dir: Path  # OUT/raw/<cycle>
     warehouse: Path  # OUT/warehouse.duckdb
     cycle: str
+    #: (category, object_id, period_start or '') of the findings an approved waiver covers
+    #: (lib.workflow.gate.waived_keys): the blocking expectation skips them.
+    waived: frozenset[tuple[str, str, str]] = frozenset()
 
 
 def _raw(system: str, table: str) -> Callable[[FrameSources], str]:
@@ -152,10 +155,12 @@ FRAMES: dict[str, str] = {
         where "table" not in ('invoice_lines', 'subscription_items', 'subscription_discounts')
         group by source""",
     "marts.fct_mismatches": """
-        select recon, category, severity, object_id,
-               coalesce(cast(period_start as varchar), '') as period_key, currency,
-               leakage_amount_reporting
-        from wh.marts.fct_mismatches where cycle = $cycle""",
+        select *, concat_ws(chr(31), category, object_id, period_key)
+                    in (select unnest($waived::varchar[])) as waived
+        from (select recon, category, severity, object_id,
+                     coalesce(cast(period_start as varchar), '') as period_key, currency,
+                     leakage_amount_reporting
+              from wh.marts.fct_mismatches where cycle = $cycle)""",
     "marts.fct_recon_coverage": """
         with flagged as (
             select recon, count(distinct (object_id, coalesce(cast(period_start as varchar), '')))
@@ -192,6 +197,8 @@ def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources) ->
         params["cycle"] = src.cycle
     if "$cycle_start" in sql:
         params["cycle_start"] = datetime.fromtimestamp(cycle_start(src.cycle), UTC)
+    if "$waived" in sql:
+        params["waived"] = ["\x1f".join(key) for key in sorted(src.waived)]
     if "$recons" in sql:
         params["recons"] = list(RECONS)
     try:

@@ -225,4 +225,6 @@ def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[T
         charts=charts, categories=_category_table(summary, mismatches),
         stake_recons=stake_recons, stake_entities=stake_entities,
         expectations=_expectations(summary), findings=_findings(mismatches),
-        findings_note=note, generated_at=summary["generated_at"]) + "\n"
+        findings_note=note, generated_at=summary["generated_at"],
+        waived=summary.get("waived") or [],
+        adjustments=summary.get("out_of_period_adjustments") or []) + "\n"

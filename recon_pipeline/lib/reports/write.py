@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from recon_pipeline.lib.atomic import atomic_path, locked, write_bytes, write_parquet
 from recon_pipeline.lib.cycles import parse_cycle
-from recon_pipeline.lib.reports.figures import summarize
+from recon_pipeline.lib.reports.figures import close_status, summarize
 from recon_pipeline.lib.reports.html import render_html
 from recon_pipeline.lib.reports.ledger import apply_run, ledger_dir, read_ledger
 from recon_pipeline.lib.reports.schema import conform_findings
@@ -75,10 +75,25 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
     charts) and writes ``OUT/reports/<cycle>/provisional/``. ``now`` (timezone-aware) stamps
     the run. Every file is replaced atomically; the same inputs give the same ids and rows.
 
+    A cycle signed off in the close workflow is locked: its ``OUT/reports/<cycle>/`` is left
+    as signed and the run's reports go to ``OUT/close/<cycle>/restatement-<k>/`` with what
+    changed against the signed package (``lib.workflow.package``).
+
     ``validation`` is the cycle's expectation results (``lib.quality.validate``): listed in
     summary.json under ``expectations``; a failed blocking expectation makes the report
     ``not_passing`` instead of ``final`` (it is written all the same).
     """
+    from recon_pipeline.lib.workflow.package import (
+        record_restatement,
+        restatement_folder,
+        signed_package,
+    )
+    from recon_pipeline.lib.workflow.report import (
+        adjustments_into,
+        waived_summary,
+        workflow_rows,
+    )
+
     parse_cycle(inputs.cycle)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -104,16 +119,30 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
         summary["files_not_read"] = files_not_read(quarantine)
         trend = cycle_trend(state, inputs.cycle, mismatches, provisional=provisional)
         folder = report_folder(out, inputs.cycle, provisional)
+        # A signed cycle is locked: its reports stay as signed, the run is a restatement.
+        signed = None if provisional else signed_package(out, inputs.cycle)
+        if signed is not None:
+            folder = restatement_folder(out, inputs.cycle)
         files = {name: folder / name for name in REPORT_FILES}
+        workflow = workflow_rows(out, inputs.cycle, mismatches)
+        summary["waived"] = waived_summary(workflow)
+        waived_blocking = sum(r["status"] == "waived" and r["blocking"] for r in workflow)
+        if waived_blocking:  # approved waivers: those findings no longer keep the close open
+            summary["blocking_waived"] = waived_blocking
+            summary["status_text"] = close_status(
+                {**summary, "blocking_findings": summary["blocking_findings"] - waived_blocking})
+        summary["out_of_period_adjustments"] = adjustments_into(out, inputs.cycle)
         write_parquet(files["mismatches.parquet"], mismatches)
         write_bytes(files["mismatches.csv"], mismatches_csv(mismatches))
         with atomic_path(files["report.xlsx"]) as tmp:
-            write_xlsx(tmp, summary, mismatches, quarantine, now)
+            write_xlsx(tmp, summary, mismatches, quarantine, now, workflow)
         write_bytes(files["report.html"],
                     render_html(summary, mismatches, trend).encode("utf-8"))
         write_parquet(files["quarantine.parquet"], quarantine)
         write_bytes(files["summary.json"],
                     (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-        if not provisional:
+        if signed is not None:
+            record_restatement(out, inputs.cycle, signed, folder, mismatches, now)
+        elif not provisional:
             shutil.rmtree(report_folder(out, inputs.cycle, True), ignore_errors=True)
     return ReportResult(folder, mismatches, summary, exceptions, files)

@@ -223,6 +223,22 @@ def _quarantine_sheet(ws: Worksheet, quarantine: pa.Table) -> None:
     _widths(ws, {1: 12, 2: 36, 3: 8, 4: 40, 5: 90})
 
 
+def _exceptions_sheet(ws: Worksheet, rows: list[dict[str, Any]], reporting: str) -> None:
+    """The close workflow's view: each exception's status, owner, due date and waiver."""
+    from recon_pipeline.lib.workflow.report import COLUMNS
+
+    titles = [human(c) for c in COLUMNS]
+    _header(ws, 1, titles)
+    values = [[r[c] for c in COLUMNS] for r in rows]
+    for i, line in enumerate(values, 2):
+        for col, (name, value) in enumerate(zip(COLUMNS, line, strict=True), 1):
+            _put(ws, i, col, "yes" if value is True else "" if value is False else value,
+                 money_format(reporting) if name == "amount_at_stake" else None)
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(2, len(rows) + 1)}"
+    _fit(ws, titles, values)
+
+
 def _expectations_sheet(ws: Worksheet, summary: dict[str, Any]) -> None:
     """One row per expectation suite of the cycle: did it pass, and which checks failed (those
     that must pass for the close to be final apart)."""
@@ -244,8 +260,13 @@ def _expectations_sheet(ws: Worksheet, summary: dict[str, Any]) -> None:
 
 
 def write_xlsx(path: Path, summary: dict[str, Any], mismatches: pa.Table,
-               quarantine: pa.Table, generated_at: datetime) -> None:
-    """Write the workbook to ``path`` (the caller makes it atomic)."""
+               quarantine: pa.Table, generated_at: datetime,
+               workflow: list[dict[str, Any]] | None = None) -> None:
+    """Write the workbook to ``path`` (the caller makes it atomic).
+
+    ``workflow``: the exceptions with their workflow columns (lib.workflow.report), on the
+    ``exceptions`` sheet.
+    """
     wb = Workbook()
     wb.properties.creator = "recon-pipeline"
     wb.properties.created = wb.properties.modified = generated_at.replace(tzinfo=None)
@@ -256,6 +277,8 @@ def write_xlsx(path: Path, summary: dict[str, Any], mismatches: pa.Table,
     for recon in RECONS:
         _recon_sheet(wb.create_sheet(recon), [r for r in rows if r["recon"] == recon],
                      summary["reporting_currency"])
+    if workflow is not None:
+        _exceptions_sheet(wb.create_sheet("exceptions"), workflow, summary["reporting_currency"])
     _quarantine_sheet(wb.create_sheet("quarantine"), quarantine)
     _expectations_sheet(wb.create_sheet("expectations"), summary)
     wb.save(path)

@@ -105,7 +105,7 @@ def test_summary_json(out: Path, sources: Path) -> None:
 
 def test_workbook(out: Path) -> None:
     wb = load_workbook(out / "reports" / CYCLE / "report.xlsx")
-    assert wb.sheetnames == ["Summary", *RECONS, "quarantine", "expectations"]
+    assert wb.sheetnames == ["Summary", *RECONS, "exceptions", "quarantine", "expectations"]
     assert wb["Summary"].freeze_panes == "A4"
     # Not final, said in its own row in the page's words (no expectations were handed in).
     summary_json = json.loads((out / "reports" / CYCLE / "summary.json").read_text("utf-8"))
