@@ -149,8 +149,9 @@ def test_hand_built_case(case: Case, shape: Shape, case_dbt: DbtProject, tmp_pat
     # A fresh raw zone; the warehouse stays (dbt keeps it open), every model read is rebuilt.
     shutil.rmtree(out / "raw", ignore_errors=True)
     extract_raw(tmp_path / "sources", out / "raw" / cycle)
-    # One export, every cycle the case states reconciled in one run (the cycle window).
-    case_dbt("run", "--select", *UPSTREAM, dbt_vars={
+    # One export, every cycle the case states reconciled in one run (the cycle window); a full
+    # refresh, as each case is a world of its own (incremental facts would merge the last one's).
+    case_dbt("run", "--full-refresh", "--select", *UPSTREAM, dbt_vars={
         "cycle": cycle, "min_cycle": min(expected), "max_cycle": cycle,
         "out_dir": out.as_posix(), "tolerance_minor": case.tolerance_minor,
         "grace_days": case.grace_days, "reporting_currency": case.reporting_currency,
