@@ -17,7 +17,7 @@ import pytest
 
 from recon_pipeline.settings import Settings
 from tests.dbt.conftest import PG_URI
-from tests.recon.ledger_dbt import DbtProject
+from tests.recon.ledger_dbt import DbtProject, duckdb_rows
 
 CYCLES = ("2026-08", "2026-10")
 
@@ -64,10 +64,7 @@ class Warehouse:
 
             with psycopg.connect(PG_URI) as db:
                 return [tuple(r) for r in db.execute(sql).fetchall()]
-        import duckdb
-
-        with duckdb.connect(str(self.out / "warehouse.duckdb"), read_only=True) as db:
-            return db.sql(sql).fetchall()
+        return duckdb_rows(self.out / "warehouse.duckdb", sql)
 
     def snapshot(self) -> Snapshot:
         """Every mart's rows, per cycle where the mart has one, sorted."""
