@@ -6,8 +6,13 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The dbt manifest the code location reads, prepared here once rather than at import.
+MANIFEST := dbt_project/target/manifest.json
+DBT_FILES := dbt_project/dbt_project.yml dbt_project/profiles.yml $(shell find dbt_project/models dbt_project/macros dbt_project/tests dbt_project/seeds dbt_project/snapshots dbt_project/analyses -type f 2>/dev/null)
 
-.PHONY: demo test lint types unit dev clean
+.PHONY: all demo test lint types unit dev clean
+
+all: $(MANIFEST)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +20,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+$(MANIFEST): $(STAMP) $(DBT_FILES)
+	$(BIN)/python -m recon_pipeline.lib.dbt_manifest
+
+demo: $(MANIFEST)
 	$(BIN)/recon demo
 
 lint: $(STAMP)
@@ -24,16 +32,16 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(MANIFEST)
 	$(BIN)/pytest -q tests/unit
 
-test: lint types
+test: lint types $(MANIFEST)
 	$(BIN)/pytest -q
 
 # The Dagster UI and daemon on this machine. The instance settings (run queue: one warehouse
 # writer at a time; telemetry off) are config/dagster.yaml, copied into DAGSTER_HOME only when it
 # has no dagster.yaml yet, so an edited or PostgreSQL one there is kept.
-dev: $(STAMP)
+dev: $(MANIFEST)
 	@home=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home}; \
 	mkdir -p "$$home"; \
 	if [ ! -f "$$home/dagster.yaml" ]; then \

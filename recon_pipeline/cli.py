@@ -166,6 +166,9 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], settings: Settin
     """Execute the close_cycle job for ``cycle``; say how it ended; True if it succeeded."""
     import dagster as dg
 
+    from recon_pipeline.lib.dbt_manifest import prepare_if_stale
+
+    prepare_if_stale()  # the code location reads the dbt manifest; it does not parse the project
     from recon_pipeline.definitions import defs
 
     resource_config = {key: value for key, value in overrides.items() if value is not None}

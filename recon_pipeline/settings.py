@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from recon_pipeline.lib.sources import SOURCE_SYSTEMS
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
@@ -35,7 +37,6 @@ DEFAULT_SOURCES_DIR = Path("data/demo/sources")
 DEFAULT_OUT_DIR = Path("data/demo/out")
 DEFAULT_REPORTING_CURRENCY = "USD"
 
-SOURCE_SYSTEMS = ("billing", "payments", "erp", "usage", "crm", "reference")
 
 _CYCLE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")

@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 
 from recon_pipeline.generate import GenerateStats, generate
+from recon_pipeline.lib.dbt_manifest import prepare_if_stale
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The dbt manifest the code location reads, prepared once (as `make` does) if stale."""
+    del session
+    prepare_if_stale()
 
 
 @pytest.fixture(scope="session")

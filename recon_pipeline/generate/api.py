@@ -17,7 +17,7 @@ from recon_pipeline.generate import malformed, render
 from recon_pipeline.generate.catalog import ENTITIES, ENTITY_BY_CODE, PRICES
 from recon_pipeline.generate.context import Context, PayoutBook
 from recon_pipeline.generate.ledger import post_world
-from recon_pipeline.generate.model import Journal, Subscription, World
+from recon_pipeline.generate.model import Journal, World, current_period
 from recon_pipeline.generate.outputs import Outputs
 from recon_pipeline.generate.plans import random_plan
 from recon_pipeline.generate.plants import (
@@ -30,7 +30,6 @@ from recon_pipeline.generate.plants import (
 from recon_pipeline.generate.simulate import Simulation
 from recon_pipeline.generate.truth import Expected, Truth
 from recon_pipeline.lib.cycles import (
-    add_interval,
     cycle_end,
     cycle_of,
     cycle_range,
@@ -202,16 +201,6 @@ def payouts(ctx: Context, outputs: Outputs, truth: Truth, months: list[str], see
         outputs.journal(Journal(ctx.journal_id(), entity_code, arrival, cycle_of(arrival),
                                 "PAYOUT", po, entity.currency, None,
                                 [("CASH", posted, 0), ("GATEWAY_CLEARING", 0, posted)]))
-
-
-def current_period(sub: Subscription, export_at: int) -> tuple[int, int]:
-    """The subscription's billing period at the export (or its last one, once ended)."""
-    at = min(export_at, sub.ended_at or export_at) - 1
-    interval = "year" if sub.items and sub.items[0].price.interval == "year" else "month"
-    k = 0
-    while add_interval(sub.anchor, interval, 1, k + 1) <= at:
-        k += 1
-    return add_interval(sub.anchor, interval, 1, k), add_interval(sub.anchor, interval, 1, k + 1)
 
 
 __all__ = ["GenerateStats", "Special", "World", "current_period", "generate"]

@@ -6,6 +6,7 @@ import random
 
 import orjson
 
+from recon_pipeline.generate.outputs import Outputs
 from recon_pipeline.generate.truth import Truth
 from recon_pipeline.lib.cycles import days
 
@@ -33,11 +34,8 @@ def schedule(total_customers: int) -> dict[int, list[str]]:
     return out
 
 
-def write(kind: str, outputs: object, rng: random.Random, truth: Truth) -> None:
+def write(kind: str, outputs: Outputs, rng: random.Random, truth: Truth) -> None:
     """Write one malformed row of ``kind`` and record it in the truth."""
-    from recon_pipeline.generate.outputs import Outputs
-
-    assert isinstance(outputs, Outputs)
     files = outputs.files
     tag = f"{rng.getrandbits(64):016x}"
     reason = next(r for k, _, r in KINDS if k == kind)

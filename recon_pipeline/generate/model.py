@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from recon_pipeline.generate.catalog import Price
+from recon_pipeline.lib.cycles import add_interval
 
 
 @dataclass
@@ -252,3 +253,13 @@ class World:
     journals: list[Journal] = field(default_factory=list)
     events: list[UsageEvent] = field(default_factory=list)
     redelivered: list[UsageEvent] = field(default_factory=list)
+
+
+def current_period(sub: Subscription, export_at: int) -> tuple[int, int]:
+    """The subscription's billing period at the export (or its last one, once ended)."""
+    at = min(export_at, sub.ended_at or export_at) - 1
+    interval = "year" if sub.items and sub.items[0].price.interval == "year" else "month"
+    k = 0
+    while add_interval(sub.anchor, interval, 1, k + 1) <= at:
+        k += 1
+    return add_interval(sub.anchor, interval, 1, k), add_interval(sub.anchor, interval, 1, k + 1)

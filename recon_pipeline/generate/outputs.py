@@ -11,7 +11,7 @@ from typing import Any
 from recon_pipeline.generate import render
 from recon_pipeline.generate.catalog import Entity, Price
 from recon_pipeline.generate.context import Context
-from recon_pipeline.generate.model import Journal, Subscription, World
+from recon_pipeline.generate.model import Journal, Subscription, World, current_period
 from recon_pipeline.generate.writer import CsvFile, JsonLines, Ledger
 from recon_pipeline.lib.cycles import cycle_of, days, midnight
 
@@ -75,8 +75,6 @@ class Outputs:
     # one customer ----------------------------------------------------------------------------
     def world(self, w: World, rng: random.Random) -> None:
         """Render and write everything one customer contributes."""
-        from recon_pipeline.generate.api import current_period
-
         party = w.party
         self.files["customers"].write(render.customer(party))
         for sub in w.subscriptions:

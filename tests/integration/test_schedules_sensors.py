@@ -21,7 +21,7 @@ import pyarrow as pa
 import pytest
 
 from recon_pipeline.definitions import defs
-from recon_pipeline.defs.close.schedules import load_close_schedule
+from recon_pipeline.defs.operations.schedules import load_close_schedule
 from recon_pipeline.defs.shared.partitions import cycle_partitions
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.shared.runs import PROVISIONAL_TAG

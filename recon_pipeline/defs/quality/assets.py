@@ -19,7 +19,6 @@ from typing import Any
 
 import dagster as dg
 
-from recon_pipeline.defs.shared.extraction import OBJECT_TABLES
 from recon_pipeline.defs.shared.partitions import (
     OWNERS,
     QUALITY_GROUP,
@@ -28,14 +27,14 @@ from recon_pipeline.defs.shared.partitions import (
 )
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.shared.runs import is_provisional
+from recon_pipeline.defs.sources.extraction import RAW_KEYS
 from recon_pipeline.lib.quality.suites import ExpectationDef, SuiteDef, load_suites
 
 SUITES: list[SuiteDef] = load_suites()
 
 #: What every suite may read: the raw zone, its quarantine and the reconciliation marts.
 UPSTREAM = [
-    *[dg.AssetKey(["raw", name.split("/", 1)[0], table])
-      for name, tables in OBJECT_TABLES.items() for table in tables],
+    *RAW_KEYS,
     dg.AssetKey(["raw", "quarantine"]),
     dg.AssetKey(["marts", "fct_mismatches"]),
     dg.AssetKey(["marts", "fct_recon_coverage"]),

@@ -5,7 +5,7 @@ import dagster as dg
 OWNERS = ["team:finance-data"]
 
 # Asset groups: the stages of the data flow of a cycle, in order, each with a job of its own
-# (recon_pipeline/defs/close/jobs.py). sources: inventory, raw zone tables and quarantine;
+# (recon_pipeline/defs/operations/jobs.py). sources: inventory, raw zone tables and quarantine;
 # canonical: the dbt model of the sources (staging, intermediate, core); reconciliation: the
 # recon models, fct_mismatches and fct_recon_coverage; quality: data quality expectations;
 # reports: what finance opens, and the exception ledger.

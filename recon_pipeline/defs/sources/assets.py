@@ -1,4 +1,8 @@
-"""Assets that look at the sources directory before anything reads it."""
+"""The sources directory of a cycle before and after extraction: its inventory (and the
+fingerprint the late-data sensor compares), and the quarantine of every row that could not be read.
+
+The extraction assets themselves are built in extraction.py, one per source object.
+"""
 
 from datetime import UTC, datetime
 
@@ -12,7 +16,9 @@ from recon_pipeline.defs.shared.partitions import (
     one_run_per_cycle,
 )
 from recon_pipeline.defs.shared.resources import ReconSettings
+from recon_pipeline.defs.sources.extraction import RAW_KEYS
 from recon_pipeline.defs.sources.inventory import missing_systems, scan_sources, summary_markdown
+from recon_pipeline.lib.atomic import write_bytes
 from recon_pipeline.lib.operations.fingerprint import fingerprint_path, record_sources_fingerprint
 from recon_pipeline.settings import SettingsError
 
@@ -56,15 +62,12 @@ def sources_inventory(
         context.log.warning(f"no files for source systems: {', '.join(missing)}")
 
     out = raw_dir / "sources_inventory.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "cycle": context.partition_key,
         "sources_dir": str(resolved.sources_dir),
         "files": [f.to_dict() for f in files],
     }
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-    tmp.replace(out)
+    write_bytes(out, orjson.dumps(document, option=orjson.OPT_INDENT_2))
     return dg.MaterializeResult(
         metadata={
             "sources_dir": dg.MetadataValue.path(str(resolved.sources_dir)),
@@ -77,3 +80,42 @@ def sources_inventory(
             "summary": dg.MetadataValue.md(summary_markdown(files)),
         }
     )
+
+
+@one_run_per_cycle
+@dg.asset(
+    key=["raw", "quarantine"],
+    deps=RAW_KEYS,
+    group_name=SOURCES_GROUP,
+    kinds={"python", "parquet"},
+    owners=OWNERS,
+    partitions_def=cycle_partitions,
+)
+def raw_quarantine(
+    context: dg.AssetExecutionContext, settings: ReconSettings
+) -> dg.MaterializeResult:
+    """Every row of the cycle's sources that could not be read, with source, file, line,
+    record and reason (OUT/raw/<cycle>/quarantine.parquet), and rows read, loaded and
+    quarantined per file (file_counts.parquet). Nothing is lost: read = loaded + quarantined
+    (+ usage redeliveries, loaded once)."""
+    import pyarrow.parquet as pq
+
+    from recon_pipeline.lib.extract.api import combine_parts
+
+    raw_dir = settings.resolve().raw_dir(context.partition_key)
+    quarantine_path, counts_path = combine_parts(raw_dir)
+    quarantine = pq.read_table(quarantine_path)
+    counts = pq.read_table(counts_path).to_pylist()
+    by_source: dict[str, list[int]] = {}
+    for row in counts:
+        read_quarantined = by_source.setdefault(row["source"], [0, 0])
+        read_quarantined[0] += row["rows_read"]
+        read_quarantined[1] += row["rows_quarantined"]
+    table = "\n".join(["| source | rows read | quarantined |", "|---|---:|---:|"]
+                      + [f"| {s} | {r:,} | {q:,} |" for s, (r, q) in sorted(by_source.items())])
+    return dg.MaterializeResult(metadata={
+        "dagster/row_count": quarantine.num_rows,
+        "rows_quarantined": quarantine.num_rows,
+        "path": dg.MetadataValue.path(str(quarantine_path)),
+        "by_source": dg.MetadataValue.md(table),
+    })

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from recon_pipeline.settings import SOURCE_SYSTEMS
+from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 TEXT_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".json", ".json.gz")
 _CHUNK = 1 << 20

@@ -2,6 +2,7 @@
 
 from dagster_dbt import DbtCliResource
 
-from recon_pipeline.defs.warehouse.project import dbt_executable, dbt_project
+from recon_pipeline.defs.warehouse.project import dbt_project
+from recon_pipeline.lib.dbt_manifest import dbt_executable
 
 dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

@@ -13,8 +13,7 @@ from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES
 from recon_pipeline.lib.extract.objects import OBJECTS, Options, clean_temp, run_object
 from recon_pipeline.lib.extract.report import ExtractReport, ObjectReport, combine
-
-SYSTEMS = ("billing", "payments", "erp", "usage", "crm", "reference")
+from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 
 def check_sources(sources: Path) -> None:
@@ -24,9 +23,9 @@ def check_sources(sources: Path) -> None:
                           "`recon generate --out DIR` writes one")
     if not sources.is_dir():
         raise SourceError(f"sources directory {sources} is not a directory: pass --sources DIR")
-    if not any((sources / system).is_dir() for system in SYSTEMS):
+    if not any((sources / system).is_dir() for system in SOURCE_SYSTEMS):
         raise SourceError(f"{sources} is not a sources directory: it has none of the folders "
-                          f"{', '.join(s + '/' for s in SYSTEMS)} (see sources.md)")
+                          f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see sources.md)")
 
 
 def extract_object(sources: Path, name: str, out_dir: Path, *,

@@ -1,24 +1,24 @@
-"""Atomic Parquet output: rows go to ``<name>.tmp`` and the file appears whole, or not at all."""
+"""Atomic Parquet output: rows go to a temporary file and the file appears whole, or not at all."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from types import TracebackType
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recon_pipeline.lib.atomic import commit, new_temp
+
 
 class ParquetSink:
     """Write Arrow tables of one schema to ``path``, renamed into place on :meth:`close`."""
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.schema = schema
         self.rows = 0
-        self._tmp = path.with_name(path.name + ".tmp")
+        self._tmp = new_temp(path)  # unique: two runs into one OUT never share it
         self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
 
     def write(self, table: pa.Table) -> None:
@@ -30,7 +30,7 @@ class ParquetSink:
     def close(self) -> None:
         """Finish the file and move it into place."""
         self._writer.close()
-        os.replace(self._tmp, self.path)
+        commit(self._tmp, self.path)
 
     def abort(self) -> None:
         """Drop the partial file; ``path`` keeps what it had before."""

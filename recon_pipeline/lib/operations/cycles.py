@@ -1,7 +1,7 @@
 """Which cycles the close-cycle operations run: the month just ended, the open month, the
 earlier months to check again, and the reconciled months whose sources changed since.
 
-Dagster-free; the schedules and the sensor of ``recon_pipeline.defs.close`` call these on
+Dagster-free; the schedules and the sensor of ``recon_pipeline.defs.operations`` call these on
 every tick, so they only list folders, stat files and read small files.
 """
 

@@ -21,7 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from recon_pipeline.settings import SOURCE_SYSTEMS
+from recon_pipeline.lib.atomic import write_text
+from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 #: Name of the recorded fingerprint in a cycle's raw zone.
 FINGERPRINT_FILE = "sources_fingerprint.json"
@@ -146,16 +147,13 @@ def write_fingerprint(
 ) -> Path:
     """Record ``fingerprint`` as the sources a run of ``cycle`` reads (replaced atomically)."""
     target = fingerprint_path(raw_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "cycle": cycle,
         "sources_dir": str(sources_dir),
         "recorded_at": recorded_at.isoformat(),
         **fingerprint.to_dict(),
     }
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    write_text(target, json.dumps(document, indent=2) + "\n")
     return target
 
 

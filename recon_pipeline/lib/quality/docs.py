@@ -29,13 +29,14 @@ import html
 import os
 import re
 import shutil
-import tempfile
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Final
+
+from recon_pipeline.lib.atomic import atomic_dir
 
 if TYPE_CHECKING:
     from great_expectations.core.expectation_validation_result import (
@@ -176,17 +177,10 @@ def write_data_docs(
     from great_expectations.core.run_identifier import RunIdentifier
 
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     written_at = datetime.now(UTC)
     default_run = RunIdentifier(run_name=title, run_time=written_at)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".new", dir=folder.parent))
-    try:
+    with atomic_dir(folder) as staging:
         _render_site(results, staging, title=title, default_run=default_run)
-        os.chmod(staging, 0o755)  # mkdtemp makes it 0700; the docs are for reading
-        _swap_in(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return folder / "index.html"
 
 
@@ -571,20 +565,3 @@ def _check_local_refs(root: Path, pages: Mapping[PurePosixPath, _Refs]) -> None:
     if missing:
         raise DataDocsError("Data Docs pages refer to files that are not in the site: "
                             + ", ".join(sorted(missing)))
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    """Put ``staging`` in ``folder``'s place; the old folder is removed once replaced."""
-    if not folder.exists():
-        os.replace(staging, folder)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
-    os.rmdir(old)
-    os.replace(folder, old)
-    try:
-        os.replace(staging, folder)
-    except BaseException:
-        os.replace(old, folder)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-

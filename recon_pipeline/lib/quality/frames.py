@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from recon_pipeline.lib.cycles import cycle_start
 from recon_pipeline.lib.reports.schema import RECONS
+from recon_pipeline.lib.sources import RAW_TABLES
 
 
 class FrameError(RuntimeError):
@@ -56,16 +57,7 @@ def _quote(path: Path) -> str:
 
 # Each frame: SQL with {name} placeholders for the raw tables it reads (see _TABLES).
 _TABLES: dict[str, Callable[[FrameSources], str]] = {
-    f"{system}_{table}": _raw(system, table)
-    for system, table in [
-        ("billing", "customers"), ("billing", "products"), ("billing", "prices"),
-        ("billing", "meters"), ("billing", "subscriptions"), ("billing", "subscription_items"),
-        ("billing", "invoices"), ("billing", "invoice_lines"), ("payments", "charges"),
-        ("payments", "refunds"), ("payments", "balance_transactions"), ("payments", "payouts"),
-        ("usage", "events"), ("erp", "gl_accounts"), ("erp", "erp_customers"),
-        ("erp", "gl_journal_lines"), ("crm", "accounts"), ("reference", "legal_entities"),
-        ("reference", "fx_rates"),
-    ]
+    f"{system}_{table}": _raw(system, table) for system, table in RAW_TABLES
 }
 
 FRAMES: dict[str, str] = {

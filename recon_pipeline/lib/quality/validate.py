@@ -21,10 +21,10 @@ from typing import Any
 
 import pyarrow as pa
 
+from recon_pipeline.lib.atomic import write_bytes
 from recon_pipeline.lib.money import KNOWN_CURRENCIES
 from recon_pipeline.lib.quality.frames import FrameSources, connect, read_frame
 from recon_pipeline.lib.quality.suites import SuiteDef
-from recon_pipeline.lib.reports.atomic import write_bytes
 
 #: How many unexpected values a result keeps as examples.
 EXAMPLES = 5

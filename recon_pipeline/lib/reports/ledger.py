@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from recon_pipeline.lib.reports.atomic import locked, write_parquet
+from recon_pipeline.lib.atomic import locked, write_parquet
 from recon_pipeline.lib.reports.schema import (
     EVENTS_SCHEMA,
     EXCEPTIONS_SCHEMA,

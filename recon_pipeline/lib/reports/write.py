@@ -13,8 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from recon_pipeline.lib.atomic import atomic_path, locked, write_bytes, write_parquet
 from recon_pipeline.lib.cycles import parse_cycle
-from recon_pipeline.lib.reports.atomic import atomic_path, locked, write_bytes, write_parquet
 from recon_pipeline.lib.reports.figures import summarize
 from recon_pipeline.lib.reports.html import render_html
 from recon_pipeline.lib.reports.ledger import apply_run, ledger_dir, read_ledger

@@ -16,31 +16,7 @@ from recon_pipeline.defs.shared.partitions import (
     one_run_per_cycle,
 )
 from recon_pipeline.defs.shared.resources import ReconSettings
-
-#: Source object -> the raw tables it writes, in extraction order. Kept here as data so the
-#: code location loads without importing the extraction engine (DuckDB, SQLAlchemy);
-#: tests/unit/test_defs_extraction.py checks it against recon_pipeline.lib.extract.
-OBJECT_TABLES: dict[str, tuple[str, ...]] = {
-    "billing/customers": ("customers",),
-    "billing/products": ("products",),
-    "billing/prices": ("prices",),
-    "billing/meters": ("meters",),
-    "billing/subscriptions": ("subscriptions", "subscription_items", "subscription_discounts"),
-    "billing/invoices": ("invoices", "invoice_lines"),
-    "billing/credit_notes": ("credit_notes",),
-    "payments/charges": ("charges",),
-    "payments/invoice_payments": ("invoice_payments",),
-    "payments/refunds": ("refunds",),
-    "payments/balance_transactions": ("balance_transactions",),
-    "payments/payouts": ("payouts",),
-    "usage/events": ("events",),
-    "erp/gl_accounts": ("gl_accounts",),
-    "erp/erp_customers": ("erp_customers",),
-    "erp/gl_journal_lines": ("gl_journal_lines",),
-    "crm/accounts": ("accounts",),
-    "reference/legal_entities": ("legal_entities",),
-    "reference/fx_rates": ("fx_rates",),
-}
+from recon_pipeline.lib.sources import OBJECT_TABLES, RAW_TABLES, system_of
 
 _WHAT = {
     "billing": "the subscription billing export (Stripe API objects, both shapes)",
@@ -59,7 +35,7 @@ def tables_of(name: str) -> list[str]:
 
 def extraction_asset(name: str) -> dg.AssetsDefinition:
     """The multi-asset that extracts source object ``name`` (e.g. ``billing/invoices``)."""
-    system = name.split("/", 1)[0]
+    system = system_of(name)
     tables = tables_of(name)
     specs = [
         dg.AssetSpec(
@@ -124,9 +100,7 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
     return one_run_per_cycle(_extract)
 
 
-def extraction_assets(system: str) -> list[dg.AssetsDefinition]:
-    """Every extraction asset of one source system."""
-    return [extraction_asset(name) for name in OBJECT_TABLES if name.startswith(f"{system}/")]
-
-
-__all__ = ["OBJECT_TABLES", "extraction_asset", "extraction_assets", "tables_of"]
+#: Every extraction asset, in the order of OBJECT_TABLES.
+EXTRACTION_ASSETS = [extraction_asset(name) for name in OBJECT_TABLES]
+#: The keys of every raw-zone table (what the quarantine and the quality suites read).
+RAW_KEYS = [dg.AssetKey(["raw", system, table]) for system, table in RAW_TABLES]

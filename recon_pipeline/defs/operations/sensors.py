@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from recon_pipeline.defs.close.jobs import WAREHOUSE_WRITE, close_cycle_job
-from recon_pipeline.defs.close.schedules import TRIGGER_TAG
+from recon_pipeline.defs.operations.jobs import WAREHOUSE_WRITE, close_cycle_job
+from recon_pipeline.defs.operations.schedules import TRIGGER_TAG
 from recon_pipeline.defs.shared.partitions import cycle_partitions
 from recon_pipeline.lib.operations.cycles import open_cycle, stale_cycles
 from recon_pipeline.lib.operations.fingerprint import fingerprint_sources

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from recon_pipeline.defs.close.jobs import WAREHOUSE_WRITE, close_cycle_job
+from recon_pipeline.defs.operations.jobs import WAREHOUSE_WRITE, close_cycle_job
 from recon_pipeline.defs.shared.partitions import cycle_partitions
 from recon_pipeline.defs.shared.runs import PROVISIONAL_TAG
 from recon_pipeline.lib.config import CloseSchedule

@@ -1,1 +1,0 @@
-"""The billing source system: its raw-zone extraction assets."""

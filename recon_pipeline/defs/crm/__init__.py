@@ -1,1 +1,0 @@
-"""The crm source system: its raw-zone extraction assets."""

@@ -1,1 +1,0 @@
-"""The erp source system: its raw-zone extraction assets."""

@@ -1,1 +1,0 @@
-"""The payments source system: its raw-zone extraction assets."""

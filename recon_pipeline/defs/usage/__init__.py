@@ -1,1 +1,0 @@
-"""The usage source system: its raw-zone extraction assets."""

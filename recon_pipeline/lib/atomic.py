@@ -1,0 +1,146 @@
+"""Atomic file output, the one way the project replaces a file or a folder.
+
+A file is written to a temporary file with a unique name beside the target (so two runs never
+share one), flushed to disk (``fsync``), given the mode a plain ``open`` would give it (0666, or
+0777 for a folder, minus the process umask: the finance group reads what the umask lets it), and
+renamed over the target in one step; the folder's entry is then flushed too. Readers see the old
+file or the new one, never half of one; on an error the temporary file is removed and the target
+is left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+_FILE_MODE = 0o666
+_DIR_MODE = 0o777
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux shows it (/proc), else set back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def new_temp(target: Path) -> Path:
+    """A new empty file with a unique name beside ``target`` (its folder created if missing)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def commit(tmp: Path, target: Path) -> None:
+    """Flush ``tmp`` to disk, give it the umask's mode and rename it over ``target``."""
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.chmod(tmp, _FILE_MODE & ~current_umask())
+    os.replace(tmp, target)
+    fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success it replaces ``target`` in one step."""
+    tmp = new_temp(target)
+    try:
+        yield tmp
+        commit(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush ``folder``'s entries (a rename in it) to disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(target: Path, text: str) -> None:
+    """Replace ``target`` with ``text`` (UTF-8) atomically."""
+    write_bytes(target, text.encode("utf-8"))
+
+
+def write_parquet(target: Path, table: pa.Table) -> None:
+    """Replace ``target`` with ``table`` as Parquet (zstd) atomically."""
+    import pyarrow.parquet as pq  # here: the code location imports this module, not pyarrow
+
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp, compression="zstd")
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a new empty folder beside ``target``; on success it takes ``target``'s place.
+
+    The previous folder is removed once replaced; on an error ``target`` is left as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=target.parent))
+    try:
+        yield staging
+        os.chmod(staging, _DIR_MODE & ~current_umask())  # mkdtemp makes it 0700
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    fsync_dir(target.parent)
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    """Put ``staging`` in ``folder``'s place; the old folder is removed once replaced."""
+    if not folder.exists():
+        os.replace(staging, folder)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+    os.rmdir(old)
+    os.replace(folder, old)
+    try:
+        os.replace(staging, folder)
+    except BaseException:
+        os.replace(old, folder)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def locked(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created if missing) for the ``with`` block.
+
+    Serialises ledger updates of runs that share one OUT directory.
+    """
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "a+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)

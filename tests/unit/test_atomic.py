@@ -1,0 +1,140 @@
+"""The one atomic-write helper: whole files or none, unique temporary names, the umask's mode."""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from recon_pipeline.lib import atomic
+from recon_pipeline.lib.extract.sink import ParquetSink
+from recon_pipeline.lib.operations.fingerprint import fingerprint_sources, write_fingerprint
+
+PACKAGE = Path(__file__).resolve().parents[2] / "recon_pipeline"
+_NOW = datetime(2026, 11, 4, tzinfo=UTC)
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    """Restore the process umask after a test that sets it."""
+    before = os.umask(0o022)
+    os.umask(before)
+    yield
+    os.umask(before)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "summary.json"
+    atomic.write_text(target, "one")
+    atomic.write_text(target, "two")
+    assert target.read_text() == "two"
+    assert _leftovers(target.parent) == []
+
+
+def test_an_error_keeps_the_previous_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.xlsx"
+    target.write_bytes(b"previous")
+    with pytest.raises(RuntimeError), atomic.atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"previous"
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("mask", "file_mode", "dir_mode"),
+                         [(0o022, 0o644, 0o755), (0o002, 0o664, 0o775), (0o077, 0o600, 0o700)])
+def test_files_and_folders_follow_the_umask(
+    tmp_path: Path, umask: None, mask: int, file_mode: int, dir_mode: int
+) -> None:
+    os.umask(mask)
+    assert atomic.current_umask() == mask
+    target = tmp_path / "mismatches.csv"
+    atomic.write_bytes(target, b"a,b\n")
+    assert _mode(target) == file_mode
+    atomic.write_parquet(tmp_path / "t.parquet", pa.table({"a": [1]}))
+    assert _mode(tmp_path / "t.parquet") == file_mode
+    with ParquetSink(tmp_path / "raw.parquet", pa.schema([("a", pa.int64())])) as sink:
+        sink.write(pa.table({"a": [1, 2]}))
+    assert _mode(tmp_path / "raw.parquet") == file_mode
+    with atomic.atomic_dir(tmp_path / "data_docs") as staging:
+        (staging / "index.html").write_text("<html></html>")
+    assert _mode(tmp_path / "data_docs") == dir_mode
+    assert _mode(tmp_path / "data_docs" / "index.html") == file_mode
+
+
+def test_atomic_dir_replaces_a_folder_whole_or_not_at_all(tmp_path: Path) -> None:
+    folder = tmp_path / "data_docs"
+    with atomic.atomic_dir(folder) as staging:
+        (staging / "old.html").write_text("old")
+    with pytest.raises(ValueError), atomic.atomic_dir(folder) as staging:
+        (staging / "new.html").write_text("new")
+        raise ValueError("render failed")
+    assert [p.name for p in folder.iterdir()] == ["old.html"]
+    with atomic.atomic_dir(folder) as staging:
+        (staging / "new.html").write_text("new")
+    assert [p.name for p in folder.iterdir()] == ["new.html"]
+    assert _leftovers(tmp_path) == []
+
+
+def test_two_writers_of_one_target_never_share_a_temporary(tmp_path: Path) -> None:
+    """Two runs into one OUT: each sink has its own temporary file, both finish whole."""
+    target = tmp_path / "invoices.parquet"
+    schema = pa.schema([("n", pa.int64())])
+    first, second = ParquetSink(target, schema), ParquetSink(target, schema)
+    assert first._tmp != second._tmp
+    first.write(pa.table({"n": list(range(1000))}))
+    second.write(pa.table({"n": list(range(5))}))
+    second.close()
+    first.close()
+    assert pq.read_table(target).num_rows == 1000
+    assert _leftovers(tmp_path) == []
+
+    errors: list[BaseException] = []
+
+    def record() -> None:
+        try:
+            for _ in range(20):
+                write_fingerprint(tmp_path, fingerprint_sources(tmp_path), cycle="2026-10",
+                                  sources_dir=tmp_path, recorded_at=_NOW)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_no_module_writes_files_atomically_on_its_own() -> None:
+    """os.replace/os.rename and hand-made temporary names live in lib/atomic.py only."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == PACKAGE / "lib" / "atomic.py" or path.parts[-2] == "generate":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr in {"replace", "rename"} \
+                    and isinstance(node.value, ast.Name) and node.value.id == "os":
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} os.{node.attr}")
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value.endswith(".tmp"):
+                found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value!r}")
+    assert not found, found
+
