@@ -38,16 +38,19 @@ unit: $(MANIFEST)
 test: lint types $(MANIFEST)
 	$(BIN)/pytest -q
 
-# The Dagster UI and daemon on this machine. The instance settings (run queue: one warehouse
-# writer at a time; telemetry off) are config/dagster.yaml, copied into DAGSTER_HOME only when it
-# has no dagster.yaml yet, so an edited or PostgreSQL one there is kept.
+# The Dagster UI and daemon on this machine: `dg dev` on this project (pyproject.toml [tool.dg]).
+# The instance settings (run queue: one warehouse writer at a time; telemetry off) are
+# config/dagster.yaml, copied into DAGSTER_HOME only when it has no dagster.yaml yet, so an edited
+# or PostgreSQL one there is kept. The cycle partitions start at the first month of the sources
+# RECON_SOURCES_DIR names (default: the demo's), unless config/recon.yml sets first_cycle.
 dev: $(MANIFEST)
 	@home=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home}; \
 	mkdir -p "$$home"; \
 	if [ ! -f "$$home/dagster.yaml" ]; then \
 	  cp config/dagster.yaml "$$home/dagster.yaml" && echo "wrote $$home/dagster.yaml"; \
 	fi; \
-	DAGSTER_HOME="$$home" exec $(BIN)/dagster dev -w workspace.yaml
+	DAGSTER_HOME="$$home" RECON_SOURCES_DIR="$${RECON_SOURCES_DIR:-$(CURDIR)/data/demo/sources}" \
+	VIRTUAL_ENV="$(abspath $(VENV))" PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/dg dev
 
 clean:
 	rm -rf $(VENV) data/demo data/dagster_home dbt_project/target dbt_project/logs

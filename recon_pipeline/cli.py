@@ -1,4 +1,4 @@
-"""``recon``: the command line (interfaces.md), a thin way into the Dagster code location.
+"""``recon``: the command line (docs/commands.md), a thin way into the Dagster code location.
 
 ``recon run`` executes the ``close_cycle`` job of ``recon_pipeline.definitions`` in this process,
 against the Dagster instance in ``DAGSTER_HOME``, so its runs show in the Dagster UI like any
@@ -12,13 +12,19 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from recon_pipeline.settings import (
+    ENV_CONFIG,
+    ENV_OUT_DIR,
+    ENV_SOURCES_DIR,
     Settings,
     SettingsError,
+    check_cycle_in_partitions,
+    configured_first_cycle,
     load_config_file,
     parse_cycle,
+    parse_cycle_format,
     parse_cycle_range,
     reject_password_in_url,
 )
@@ -68,19 +74,40 @@ def run_command(args: argparse.Namespace) -> int:
     if config is not None:
         load_config_file(config)  # a bad file stops the run here, in one line
     overrides = {
-        "sources_dir": str(Path(args.sources).absolute()),
-        "out_dir": str(Path(args.out).absolute()),
+        "sources_dir": str(Path(_given(args.sources, "--sources", ENV_SOURCES_DIR)).absolute()),
+        "out_dir": str(Path(_given(args.out, "--out", ENV_OUT_DIR)).absolute()),
         "erp_url": args.erp_url,
         "config_file": str(config) if config else None,
     }
     settings = _preflight(overrides)
+    _configure_code_location(settings)
+    check_cycle_in_partitions(cycle, configured_first_cycle())
     _use_dagster_home(default=settings.out_dir / "dagster_home")
-    return 0 if _run_cycle(cycle, overrides, settings) else 1
+    _land_stream(settings)
+    return 0 if _run_cycles([cycle], overrides, settings, verbose=args.verbose) else 1
+
+
+def _land_stream(settings: Settings) -> None:
+    """Land what ``recon serve`` stored, as the sensor does, so the run includes every event."""
+    from recon_pipeline.lib.stream.config import StreamConfig
+
+    config = StreamConfig.from_env()
+    if not config.nats_url and not config.stream_dir.is_dir():
+        return
+    from recon_pipeline.lib.stream.landing import land_all
+
+    try:
+        reports = land_all(config, settings.out_dir)
+    except OSError as exc:  # also an unreachable NATS server
+        raise SettingsError(f"cannot read the stream log ({config.store}): {exc}") from None
+    if reports:
+        print(f"landed {sum(r.landed for r in reports):,} streamed events "
+              f"({sum(r.quarantined for r in reports)} quarantined) before the run")
 
 
 def demo_command(args: argparse.Namespace) -> int:
     """``recon demo``: generate the demo sources, then run every demo cycle."""
-    stats = _generate(DEMO_SOURCES)
+    stats = _generate(DEMO_SOURCES, brief=True)
     overrides = {
         "sources_dir": str(DEMO_SOURCES.absolute()),
         "out_dir": str(DEMO_OUT.absolute()),
@@ -88,25 +115,47 @@ def demo_command(args: argparse.Namespace) -> int:
         "reporting_currency": None,
     }
     settings = _preflight(overrides)
+    _configure_code_location(settings)
     _use_dagster_home(default=DEMO_DAGSTER_HOME)
     cycles = list(_months(min(stats.cycles), max(stats.cycles)))
-    failed = [cycle for cycle in cycles if not _run_cycle(cycle, overrides, settings)]
-    print(f"demo outputs under {settings.out_dir}:")
-    for cycle in cycles:
-        reports = settings.out_dir / "reports" / cycle
-        where = f"reports {reports}" if reports.is_dir() else f"raw zone {settings.raw_dir(cycle)}"
-        print(f"  {cycle}: {where}{'  (FAILED)' if cycle in failed else ''}")
-    print(f"warehouse: {settings.out_dir / 'warehouse.duckdb'}; browse the runs with `make dev`")
-    return 1 if failed else 0
+    print(f"warehouse: {settings.out_dir / 'warehouse.duckdb'}; "
+          "browse the runs in the Dagster UI with `make dev`")
+    return 0 if _run_cycles(cycles, overrides, settings, verbose=args.verbose) else 1
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """``recon check``: does ``OUT`` keep the output contract for ``CYCLE``? One line a problem."""
+    from recon_pipeline.lib.contract import check_outputs
+
+    cycle = parse_cycle_format(args.cycle)
+    out = Path(args.out)
+    if not out.is_dir():
+        raise SettingsError(f"output directory {out} does not exist: pass the --out of a run")
+    problems = check_outputs(out, cycle)
+    for problem in problems:
+        print(problem)
+    print(f"{cycle}: contract {'kept' if not problems else f'broken ({len(problems)} problems)'}")
+    return 1 if problems else 0
 
 
 def serve_command(args: argparse.Namespace) -> int:
-    """``recon serve``: not in this version."""
-    print("recon serve: the stream receiver arrives with the stream issue; nothing to serve yet")
-    return 2
+    """``recon serve``: the stream receiver (secrets and store from the environment only)."""
+    from recon_pipeline.lib.stream.app import serve
+    from recon_pipeline.lib.stream.config import StreamConfig
+
+    config = StreamConfig.from_env()
+    if not config.stripe_secrets and not config.usage_token:
+        raise SettingsError(
+            "neither RECON_STRIPE_WEBHOOK_SECRET nor RECON_USAGE_TOKEN is set: set at least one "
+            "in the environment, the receiver would refuse every request"
+        )
+    where = f"JetStream stream {config.nats_stream}" if config.nats_url else config.stream_dir
+    print(f"recon serve: http://{args.host}:{args.port} storing to {where}", flush=True)
+    serve(args.host, args.port, config)
+    return 0
 
 
-def _generate(out: Path, **kwargs: Any) -> GenerateStats:
+def _generate(out: Path, *, brief: bool = False, **kwargs: Any) -> GenerateStats:
     from recon_pipeline.generate import generate
 
     try:
@@ -121,9 +170,18 @@ def _generate(out: Path, **kwargs: Any) -> GenerateStats:
         f"wrote {stats.out}: cycles {min(stats.cycles)}..{max(stats.cycles)}, {total:,} objects, "
         f"{stats.bytes_written:,} bytes in {stats.seconds:.1f} s"
     )
-    for kind, count in sorted(stats.counts.items()):
-        print(f"  {kind}: {count:,}")
+    if not brief:
+        for kind, count in sorted(stats.counts.items()):
+            print(f"  {kind}: {count:,}")
     return stats
+
+
+def _given(value: str | None, option: str, variable: str) -> str:
+    """An option's value, else its environment variable's; one line saying how when neither."""
+    given = value or os.environ.get(variable)
+    if not given:
+        raise SettingsError(f"{option} DIR is missing: pass it, or set {variable}")
+    return given
 
 
 def _preflight(overrides: Mapping[str, str | None]) -> Settings:
@@ -145,6 +203,14 @@ def _preflight(overrides: Mapping[str, str | None]) -> Settings:
     return settings
 
 
+def _configure_code_location(settings: Settings) -> None:
+    """What the code location reads when it loads (the partitions' first cycle, the schedules)
+    follows this run: its sources directory and config file."""
+    os.environ[ENV_SOURCES_DIR] = str(settings.sources_dir)
+    if settings.config_file is not None:
+        os.environ[ENV_CONFIG] = str(settings.config_file)
+
+
 def _use_dagster_home(default: Path) -> Path:
     """The instance directory: ``$DAGSTER_HOME``, else ``default`` (created, and said so)."""
     configured = os.environ.get("DAGSTER_HOME")
@@ -162,34 +228,71 @@ def _use_dagster_home(default: Path) -> Path:
     return home
 
 
-def _run_cycle(cycle: str, overrides: Mapping[str, str | None], settings: Settings) -> bool:
-    """Execute the close_cycle job for ``cycle``; say how it ended; True if it succeeded."""
+def _run_cycles(
+    cycles: Sequence[str], overrides: Mapping[str, str | None], settings: Settings, *,
+    verbose: bool,
+) -> bool:
+    """Run ``cycles`` in turn: a line per stage as it ends, the tools' output in a log file
+    (on the terminal with ``verbose``), then one line per cycle on where its close stands.
+    True if every run succeeded."""
+    from recon_pipeline.lib.console import close_line, log_path, tools_to_log
+
+    log = None if verbose else log_path(settings.out_dir)
+    if log is not None:
+        print(f"details (dbt, Dagster): {log}")
+    failures: dict[str, str] = {}
+    with tools_to_log(log) as terminal:
+        for cycle in cycles:
+            failure = _run_cycle(cycle, overrides, terminal)
+            if failure:
+                failures[cycle] = failure
+    for cycle in cycles:
+        if cycle in failures:
+            where = f" (details: {log})" if log is not None else ""
+            print(f"{failures[cycle]}{where}", file=sys.stderr)
+        else:
+            print(close_line(settings.out_dir, cycle))
+    return not failures
+
+
+def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO) -> str | None:
+    """Execute the close_cycle job for ``cycle``, writing its stage lines to ``terminal``;
+    None if it succeeded, else a line that says which step failed and why."""
+    import uuid
+
     import dagster as dg
 
     from recon_pipeline.lib.dbt_manifest import prepare_if_stale
 
     prepare_if_stale()  # the code location reads the dbt manifest; it does not parse the project
     from recon_pipeline.definitions import defs
+    from recon_pipeline.progress import StageProgress, progress_logger, step_stages
 
+    progress = StageProgress(step_stages(defs), terminal)
+    job = defs.resolve_job_def(JOB_NAME)
+    job = job.with_logger_defs({**job.loggers, "recon_progress": progress_logger(progress)})
     resource_config = {key: value for key, value in overrides.items() if value is not None}
     run_config = {
         "resources": {"settings": {"config": resource_config}},
-        "loggers": {"console": {"config": {"log_level": "INFO"}}},
+        "loggers": {"console": {"config": {"log_level": "INFO"}}, "recon_progress": {}},
     }
+    run_id = str(uuid.uuid4())
+    terminal.write(f"cycle {cycle} (run {run_id})\n")
+    terminal.flush()
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(JOB_NAME).execute_in_process(
+        result = job.execute_in_process(
             run_config=run_config,
             instance=instance,
             partition_key=cycle,
             raise_on_error=False,
+            run_id=run_id,
             tags={"recon/launched_by": "recon"},
         )
+    progress.finish()
     if result.success:
-        print(f"cycle {cycle}: run {result.run_id} succeeded; outputs in {settings.out_dir}")
-        return True
+        return None
     reasons = "; ".join(_failures(result)) or "see the run's logs"
-    print(f"cycle {cycle}: run {result.run_id} failed: {reasons}", file=sys.stderr)
-    return False
+    return f"cycle {cycle}: run {result.run_id} failed: {reasons}"
 
 
 def _failures(result: ExecuteInProcessResult) -> Iterator[str]:
@@ -225,14 +328,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="plant nothing: no mismatch, trap or malformed row")
 
     run = _add(commands, "run", run_command, "materialize the whole graph for one cycle")
-    run.add_argument("--sources", required=True, metavar="DIR", help="sources directory")
+    run.add_argument("--sources", metavar="DIR",
+                     help=f"sources directory (default: ${ENV_SOURCES_DIR})")
     run.add_argument("--cycle", required=True, metavar="YYYY-MM", help="close cycle (a month)")
-    run.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    run.add_argument("--out", metavar="DIR", help=f"output directory (default: ${ENV_OUT_DIR})")
     run.add_argument(
         "--erp-url",
         metavar="URL",
         help="SQLAlchemy URL of the ERP, without password (RECON_ERP_PASSWORD supplies it)",
     )
+    _verbose(run)
     run.add_argument(
         "--config",
         metavar="FILE",
@@ -240,12 +345,25 @@ def _parser() -> argparse.ArgumentParser:
         "severities, reporting_currency",
     )
 
-    _add(commands, "demo", demo_command, "generate demo data and run every demo cycle")
+    _verbose(_add(commands, "demo", demo_command, "generate demo data and run every demo cycle"))
 
-    serve = _add(commands, "serve", serve_command, "the stream receiver (not yet)")
+    check = _add(commands, "check", check_command,
+                 "check a run's outputs against the output contract (docs/outputs.md)")
+    check.add_argument("out", metavar="OUT", help="the output directory of the run (--out)")
+    check.add_argument("cycle", metavar="CYCLE", help="the cycle to check (YYYY-MM)")
+
+    serve = _add(commands, "serve", serve_command,
+                 "the stream receiver: Stripe webhooks and usage CloudEvents")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8900)
     return parser
+
+
+def _verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose", action="store_true",
+        help="print the tools' output (dbt, Dagster) instead of keeping it in OUT/logs/",
+    )
 
 
 def _add(

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from recon_pipeline.lib.cycles import is_cycle
 from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 if TYPE_CHECKING:
@@ -36,9 +37,10 @@ ENV_CONFIG = "RECON_CONFIG"
 DEFAULT_SOURCES_DIR = Path("data/demo/sources")
 DEFAULT_OUT_DIR = Path("data/demo/out")
 DEFAULT_REPORTING_CURRENCY = "USD"
+#: Where the cycle partitions start when neither the config nor the sources say.
+DEFAULT_FIRST_CYCLE = "2020-01"
 
 
-_CYCLE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -46,12 +48,17 @@ class SettingsError(ValueError):
     """A run cannot start. The message says, in one line, what is wrong and what to do."""
 
 
+def parse_cycle_format(text: str) -> str:
+    """Return ``text`` if it is written as a month, ``YYYY-MM``."""
+    if not is_cycle(text):
+        raise SettingsError(f"cycle {text!r} is not a month: write it as YYYY-MM, e.g. 2026-09")
+    return text
+
+
 def parse_cycle(text: str, *, today: date | None = None) -> str:
     """Return ``text`` if it names a close cycle (``YYYY-MM``) that has already ended."""
-    match = _CYCLE.match(text)
-    if not match:
-        raise SettingsError(f"cycle {text!r} is not a month: write it as YYYY-MM, e.g. 2026-09")
-    year, month = int(match[1]), int(match[2])
+    parse_cycle_format(text)
+    year, month = int(text[:4]), int(text[5:7])
     next_month = date(year + month // 12, month % 12 + 1, 1)
     if next_month > (today or datetime.now(UTC).date()):
         raise SettingsError(
@@ -61,10 +68,68 @@ def parse_cycle(text: str, *, today: date | None = None) -> str:
     return text
 
 
+def configured_first_cycle(environ: Mapping[str, str] | None = None) -> str:
+    """The first close cycle, where the cycle partitions start; read when the code location
+    loads. ``first_cycle`` of the config file (``RECON_CONFIG``, else config/recon.yml), else
+    the month of the earliest customer in the sources ``RECON_SOURCES_DIR`` names (``make dev``
+    and ``recon run`` set it), else 2020-01. Raises SettingsError (one line) for a bad file."""
+    env = os.environ if environ is None else environ
+    path = env.get(ENV_CONFIG)
+    config = load_config_file(Path(path).absolute() if path else None)
+    sources = env.get(ENV_SOURCES_DIR)
+    return (config.first_cycle or (earliest_customer_cycle(Path(sources)) if sources else None)
+            or DEFAULT_FIRST_CYCLE)
+
+
+def earliest_customer_cycle(sources_dir: Path) -> str | None:
+    """The month of the earliest ``created`` in ``billing/customers.jsonl`` (or ``.jsonl.gz``);
+    None when there is no such file or no readable ``created``. Unreadable lines are skipped:
+    extraction quarantines them, this only picks where the partitions start."""
+    import gzip
+    import json
+
+    from recon_pipeline.lib.cycles import cycle_of
+
+    billing = sources_dir / "billing"
+    earliest: int | None = None
+    for path in (billing / "customers.jsonl", billing / "customers.jsonl.gz"):
+        if not path.is_file():
+            continue
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                objects = record.get("data") if isinstance(record, dict) and record.get(
+                    "object") == "list" else [record]
+                for obj in objects if isinstance(objects, list) else []:
+                    created = obj.get("created") if isinstance(obj, dict) else None
+                    if isinstance(created, int) and not isinstance(created, bool) and (
+                            earliest is None or created < earliest):
+                        earliest = created
+    if earliest is None:
+        return None
+    try:
+        return cycle_of(earliest)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def check_cycle_in_partitions(cycle: str, first_cycle: str) -> None:
+    """Raise unless ``cycle`` is one of the partitions, which start at ``first_cycle``."""
+    if cycle < first_cycle:
+        raise SettingsError(
+            f"cycle {cycle} is before the first cycle, {first_cycle}: pick a later month, or set "
+            "first_cycle in the config file (--config)"
+        )
+
+
 def parse_cycle_range(text: str) -> tuple[str, str]:
     """Parse ``FIRST:LAST`` (both ``YYYY-MM``, FIRST <= LAST) as given to ``recon generate``."""
     first, sep, last = text.partition(":")
-    if not sep or not _CYCLE.match(first) or not _CYCLE.match(last) or first > last:
+    if not sep or not is_cycle(first) or not is_cycle(last) or first > last:
         raise SettingsError(
             f"--cycles {text!r} is not a range of months: write FIRST:LAST, e.g. 2026-08:2026-10"
         )
@@ -166,7 +231,7 @@ class Settings:
         return self.erp_url_with_secret().render_as_string(hide_password=True)
 
     def check_sources_dir(self) -> None:
-        """Raise unless :attr:`sources_dir` is a sources directory (sources.md)."""
+        """Raise unless :attr:`sources_dir` is a sources directory (docs/sources.md)."""
         check_sources_dir(self.sources_dir)
 
     def check_erp(self, timeout_s: int = 10) -> None:
@@ -210,7 +275,7 @@ def check_sources_dir(path: Path) -> None:
     if not any((path / system).is_dir() for system in SOURCE_SYSTEMS):
         raise SettingsError(
             f"{path} is not a sources directory: it has none of the folders "
-            f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see sources.md)"
+            f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see docs/sources.md)"
         )
 
 

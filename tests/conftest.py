@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from pathlib import Path
 
 import pytest
 
@@ -38,14 +37,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     del config
     if os.environ.get("CI"):
         return
-    if not _listening("127.0.0.1", 5432):
-        skip = pytest.mark.skip(reason="PostgreSQL is not listening on 127.0.0.1:5432")
-        for item in items:
-            if "postgres" in item.keywords:
-                item.add_marker(skip)
+    for marker, port, name in (("postgres", 5432, "PostgreSQL"), ("nats", 4222, "NATS")):
+        if not _listening("127.0.0.1", port):
+            skip = pytest.mark.skip(reason=f"{name} is not listening on 127.0.0.1:{port}")
+            for item in items:
+                if marker in item.keywords:
+                    item.add_marker(skip)
 
-
-@pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The steering repository's shared folder (spec, samples, tools), beside the project."""
-    return Path(__file__).resolve().parents[1].parent / "shared"

@@ -1,4 +1,4 @@
-"""Deterministic generator of a sources directory (../shared/spec/sources.md) with planted truth.
+"""Deterministic generator of a sources directory (docs/sources.md) with planted truth.
 
 The public entry point is :func:`generate`; ``recon generate`` is a thin wrapper around it.
 """

@@ -1,4 +1,4 @@
-"""How a healthy ERP posts a customer's documents (sources.md, "How a healthy ERP posts")."""
+"""How a healthy ERP posts a customer's documents (docs/sources.md, "How a healthy ERP posts")."""
 
 from __future__ import annotations
 

@@ -10,26 +10,9 @@ from pathlib import Path
 
 from recon_pipeline.lib.cycles import cycle_last_day
 from recon_pipeline.lib.money import minor_to_major
+from recon_pipeline.lib.registry import RECON_OF
 
-RECON_OF = {
-    "invoice_not_posted": "billing_erp", "invoice_amount_mismatch": "billing_erp",
-    "invoice_currency_mismatch": "billing_erp", "invoice_period_mismatch": "billing_erp",
-    "invoice_entity_mismatch": "billing_erp", "duplicate_posting": "billing_erp",
-    "posting_without_invoice": "billing_erp", "payment_not_posted": "gateway_erp",
-    "payment_amount_mismatch": "gateway_erp", "fee_mismatch": "gateway_erp",
-    "refund_not_posted": "gateway_erp", "refund_amount_mismatch": "gateway_erp",
-    "posting_without_payment": "gateway_erp", "invoice_paid_without_payment": "gateway_billing",
-    "payment_unapplied": "gateway_billing", "payout_settlement_mismatch": "payouts",
-    "payout_posting_mismatch": "payouts", "unbilled_subscription": "subscription_billing",
-    "underbilled_subscription": "subscription_billing",
-    "overbilled_subscription": "subscription_billing",
-    "duplicate_billing": "subscription_billing",
-    "billed_after_cancellation": "subscription_billing", "unbilled_usage": "usage_billing",
-    "overbilled_usage": "usage_billing", "orphan_usage": "usage_billing",
-    "customer_missing_in_erp": "customer_master", "customer_missing_in_crm": "customer_master",
-    "duplicate_customer": "customer_master", "customer_attribute_mismatch": "customer_master",
-    "revenue_recognition_mismatch": "revenue",
-}
+#: Every category the generator plants, as the registry lists them.
 CATEGORIES: tuple[str, ...] = tuple(RECON_OF)
 
 

@@ -1,5 +1,8 @@
 """Reconciliation settings (tolerances, windows, severities, schedule) from ``config/recon.yml``.
 
+The categories and their default severities are the registry's (recon_pipeline.lib.registry);
+the file's ``recon_severity`` overrides them by category.
+
 Dagster-free: the command line and the Dagster resources call :func:`load_config` and pass
 :meth:`ReconConfig.dbt_vars` to dbt, whose models read them as vars. The defaults are the
 repository's ``config/recon.yml``; a run's own file overrides only the keys it sets. Every
@@ -17,24 +20,17 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from recon_pipeline.lib.cycles import is_cycle
+from recon_pipeline.lib.registry import BY_CATEGORY, REGISTRY, SEVERITIES
+from recon_pipeline.lib.registry import category as registry_category
 
 #: The repository's configuration file, whose values are the defaults.
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "config" / "recon.yml"
 
-#: Every category of mismatches.md.
-CATEGORIES: frozenset[str] = frozenset(
-    """
-    invoice_not_posted invoice_amount_mismatch invoice_currency_mismatch invoice_period_mismatch
-    invoice_entity_mismatch duplicate_posting posting_without_invoice payment_not_posted
-    payment_amount_mismatch fee_mismatch refund_not_posted refund_amount_mismatch
-    posting_without_payment invoice_paid_without_payment payment_unapplied
-    payout_settlement_mismatch payout_posting_mismatch unbilled_subscription
-    underbilled_subscription overbilled_subscription duplicate_billing billed_after_cancellation
-    unbilled_usage overbilled_usage orphan_usage customer_missing_in_erp customer_missing_in_crm
-    duplicate_customer customer_attribute_mismatch revenue_recognition_mismatch
-    """.split()
-)
-SEVERITIES = ("error", "warning")
+#: Every category of the registry (dbt_project/seeds/recon_categories.csv).
+CATEGORIES: frozenset[str] = frozenset(BY_CATEGORY)
 KEYS = (
     "tolerance_minor",
     "usage_tolerance",
@@ -43,6 +39,7 @@ KEYS = (
     "reporting_currency",
     "recon_severity",
     "schedule",
+    "first_cycle",
 )
 #: Keys of the ``schedule:`` section (when the close and the provisional runs start, in UTC),
 #: with their defaults and allowed ranges. Days stop at 28 so every month has the day.
@@ -91,9 +88,18 @@ class ReconConfig:
     grace_days: int = 3
     coverage_window_hours: int = 24
     reporting_currency: str = "USD"
+    #: Severity of every category: the registry's, overridden by the ones given (the file's
+    #: ``recon_severity``); completed from the registry when the instance is made.
     recon_severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     schedule: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(
         {key: spec[0] for key, spec in SCHEDULE_KEYS.items()}))
+    #: The first close cycle (the partitions start there); None: the sources' first month.
+    first_cycle: str | None = None
+
+    def __post_init__(self) -> None:
+        given = dict(self.recon_severity)
+        object.__setattr__(self, "recon_severity", MappingProxyType(
+            {c.category: given.get(c.category, c.severity) for c in REGISTRY}))
 
     def close_schedule(self) -> CloseSchedule:
         """The ``schedule`` section as a :class:`CloseSchedule` (defaults for keys left out)."""
@@ -101,8 +107,14 @@ class ReconConfig:
                                 if key in self.schedule})
 
     def severity(self, category: str) -> str:
-        """Severity of ``category``: as configured, else ``error``."""
-        return self.recon_severity.get(category, "error")
+        """Severity of ``category``: as configured, else the registry's (RegistryError for a
+        category the registry lacks)."""
+        return self.recon_severity.get(category) or registry_category(category).severity
+
+    def severity_overrides(self) -> dict[str, str]:
+        """The categories whose configured severity differs from the registry's."""
+        return {c: s for c, s in sorted(self.recon_severity.items())
+                if s != BY_CATEGORY[c].severity}
 
     def dbt_vars(self) -> dict[str, Any]:
         """The settings as dbt vars (dbt_project.yml names them alike). The usage tolerance is
@@ -113,7 +125,8 @@ class ReconConfig:
             "grace_days": self.grace_days,
             "coverage_window_hours": self.coverage_window_hours,
             "reporting_currency": self.reporting_currency,
-            "recon_severity": dict(sorted(self.recon_severity.items())),
+            # Only what differs from the registry: dbt reads the registry itself (the seed).
+            "recon_severity": self.severity_overrides(),
         }
 
 
@@ -165,39 +178,74 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
+class _Numbers(BaseModel):
+    """The numeric settings and their bounds: a value past them would overflow the SQL they
+    reach (``grace_days: 1e20``) or make no sense for a close (a tolerance of a billion)."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    tolerance_minor: int = Field(1, ge=0, le=1_000_000)
+    usage_tolerance: Decimal = Field(Decimal(0), ge=0, le=1_000_000_000, decimal_places=9,
+                                     allow_inf_nan=False)
+    grace_days: int = Field(3, ge=0, le=366)
+    coverage_window_hours: int = Field(24, ge=0, le=744)
+
+    @field_validator("usage_tolerance", mode="before")
+    @classmethod
+    def _exact(cls, value: Any) -> Decimal:
+        """YAML gives text, a whole number or a float: read its text as an exact decimal (a
+        YAML 0.1 becomes Decimal("0.1"), not its binary approximation)."""
+        if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+            raise ValueError("not a decimal")
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError("not a decimal") from None
+
+
+#: What each numeric setting must be, as its error message says it.
+_NUMBER_RULES = {
+    "tolerance_minor": "a whole number >= 0, at most 1000000",
+    "usage_tolerance": 'a decimal >= 0 such as "0.5", at most 1000000000 with 9 decimals',
+    "grace_days": "a whole number >= 0, at most 366",
+    "coverage_window_hours": "a whole number >= 0, at most 744 (31 days)",
+}
+
+
+def _numbers(values: Mapping[str, Any], where: str) -> _Numbers:
+    given = {key: values[key] for key in _NUMBER_RULES if values.get(key) is not None}
+    try:
+        return _Numbers.model_validate(given)
+    except ValidationError as exc:
+        key = str(exc.errors()[0]["loc"][0])
+        raise ConfigError(
+            f"{where}: {key} must be {_NUMBER_RULES[key]}, got {given.get(key)!r}"
+        ) from None
+
+
 def _validate(values: Mapping[str, Any], where: str) -> ReconConfig:
+    numbers = _numbers(values, where)
     return ReconConfig(
-        tolerance_minor=_whole(values, "tolerance_minor", 1, where),
-        usage_tolerance=_decimal(values, "usage_tolerance", where),
-        grace_days=_whole(values, "grace_days", 3, where),
-        coverage_window_hours=_whole(values, "coverage_window_hours", 24, where),
+        tolerance_minor=numbers.tolerance_minor,
+        usage_tolerance=numbers.usage_tolerance,
+        grace_days=numbers.grace_days,
+        coverage_window_hours=numbers.coverage_window_hours,
         reporting_currency=_currency(values, where),
         recon_severity=MappingProxyType(_severities(values, where)),
         schedule=MappingProxyType(_schedule(values, where)),
+        first_cycle=_first_cycle(values, where),
     )
 
 
-def _whole(values: Mapping[str, Any], key: str, default: int, where: str) -> int:
-    value = values.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{where}: {key} must be a whole number >= 0, got {value!r}")
-    return value
-
-
-def _decimal(values: Mapping[str, Any], key: str, where: str) -> Decimal:
-    value = values.get(key, "0")
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ConfigError(f"{where}: {key} must be a decimal >= 0 such as \"0.5\", got {value!r}")
-    try:
-        # str() first: a YAML float 0.1 becomes Decimal("0.1"), not its binary approximation.
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ConfigError(
-            f"{where}: {key} must be a decimal >= 0 such as \"0.5\", got {value!r}"
-        ) from None
-    if not number.is_finite() or number < 0:
-        raise ConfigError(f"{where}: {key} must be a decimal >= 0 such as \"0.5\", got {value!r}")
-    return number
+def _first_cycle(values: Mapping[str, Any], where: str) -> str | None:
+    value = values.get("first_cycle")
+    if value is None:
+        return None
+    text = str(value)  # YAML reads 2026-09 as text; a bare year-month has no other meaning
+    if not is_cycle(text):
+        raise ConfigError(f"{where}: first_cycle must be a month written YYYY-MM such as "
+                          f"2024-01, got {value!r}")
+    return text
 
 
 def _currency(values: Mapping[str, Any], where: str) -> str:
@@ -216,7 +264,7 @@ def _severities(values: Mapping[str, Any], where: str) -> dict[str, str]:
     if unknown:
         raise ConfigError(
             f"{where}: recon_severity names unknown categories {', '.join(unknown)} "
-            "(see mismatches.md for the categories)"
+            "(the categories are the rows of dbt_project/seeds/recon_categories.csv)"
         )
     wrong = {c: s for c, s in severities.items() if s not in SEVERITIES}
     if wrong:

@@ -6,12 +6,20 @@ import calendar
 import re
 from datetime import UTC, date, datetime, timedelta
 
-_CYCLE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: A cycle as written everywhere (the command line, partition keys, folder names): ``YYYY-MM``,
+#: year 0001 or later. The one definition; match it whole (``fullmatch``), so ``"2026-09\n"``
+#: is not a cycle.
+CYCLE_PATTERN = re.compile(r"(?!0000)(\d{4})-(0[1-9]|1[0-2])")
+
+
+def is_cycle(text: object) -> bool:
+    """True if ``text`` is a cycle written ``YYYY-MM``, nothing before or after."""
+    return isinstance(text, str) and CYCLE_PATTERN.fullmatch(text) is not None
 
 
 def parse_cycle(text: str) -> tuple[int, int]:
     """``'2026-09'`` -> ``(2026, 9)``; raises ValueError with a readable message."""
-    match = _CYCLE.match(text)
+    match = CYCLE_PATTERN.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"cycle {text!r} is not of the form YYYY-MM")
     return int(match.group(1)), int(match.group(2))

@@ -16,7 +16,7 @@ dbt source and staging model.
 
 from __future__ import annotations
 
-#: The folders of a sources directory, one per source system (sources.md).
+#: The folders of a sources directory, one per source system (docs/sources.md).
 SOURCE_SYSTEMS: tuple[str, ...] = ("billing", "payments", "erp", "usage", "crm", "reference")
 
 #: Source object (``<system>/<object>``) -> the raw tables it writes, in extraction order

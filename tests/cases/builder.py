@@ -1,4 +1,4 @@
-"""A tiny builder that writes a minimal sources directory (sources.md) from Python.
+"""A tiny builder that writes a minimal sources directory (docs/sources.md) from Python.
 
 Stripe objects come out in the classic or current API shape (per builder, or per object), the
 ERP as a real SQLite ledger with its three tables, usage as CloudEvents JSON Lines, CRM and

@@ -22,7 +22,7 @@ CATALOG: tuple[Case, ...] = (
     *customer_revenue_cases.CASES,
 )
 
-# Every category of mismatches.md; the catalog must expect each at least once.
+# Every category of docs/findings.md; the catalog must expect each at least once.
 CATEGORIES = frozenset(
     {
         "invoice_not_posted", "invoice_amount_mismatch", "invoice_currency_mismatch",

@@ -1,7 +1,7 @@
 """Render Stripe objects in the classic (before 2025) or current (2025 and later) API shape.
 
-Field placement follows sources.md's table and the genuine fixtures in
-../shared/samples/stripe/; fields no rule reads are kept to a realistic few.
+Field placement follows docs/sources.md's table and the genuine fixtures in
+tests/samples/stripe/; fields no rule reads are kept to a realistic few.
 """
 
 from __future__ import annotations

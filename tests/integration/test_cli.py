@@ -17,14 +17,15 @@ RECON = Path(sys.executable).parent / "recon"
 CYCLE = "2026-09"
 
 
-def recon(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def recon(*args: str, env: dict[str, str] | None = None,
+          timeout: int = 300) -> subprocess.CompletedProcess[str]:
     """Run ``recon`` as from an unactivated environment: its bin folder is not on PATH."""
     return subprocess.run(
         [str(RECON), *args],
         env=env if env is not None else clean_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 
@@ -75,10 +76,10 @@ def test_help_is_fast() -> None:
     assert time.perf_counter() - started < 3.0
 
 
-def test_serve_is_not_there_yet() -> None:
-    done = recon("serve")
+def test_serve_without_secrets_says_so_in_one_line() -> None:
+    done = recon("serve", "--port", "1")
     assert done.returncode == 2
-    assert "stream issue" in done.stdout
+    assert_one_line_error(done, "RECON_STRIPE_WEBHOOK_SECRET", "RECON_USAGE_TOKEN")
 
 
 def test_run_missing_sources_says_so_in_one_line(tmp_path: Path) -> None:
@@ -96,6 +97,46 @@ def test_run_on_a_folder_that_is_not_a_sources_directory(tmp_path: Path) -> None
 )
 def test_run_bad_cycle(tiny_sources: Path, tmp_path: Path, cycle: str, needle: str) -> None:
     done = recon("run", "--sources", str(tiny_sources), "--cycle", cycle, "--out", str(tmp_path))
+    assert_one_line_error(done, needle)
+
+
+@pytest.mark.parametrize("cycle", ["2019-12", "0000-01", "2026-09\n"])
+def test_run_cycle_outside_the_partitions(tiny_sources: Path, tmp_path: Path, cycle: str) -> None:
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", cycle, "--out", str(tmp_path))
+    assert done.returncode == 2
+    assert_one_line_error(done, "before the first cycle, 2020-01" if cycle == "2019-12"
+                          else "YYYY-MM")
+
+
+def test_run_takes_sources_and_out_from_the_environment(tiny_sources: Path,
+                                                        tmp_path: Path) -> None:
+    out = tmp_path / "from-env"
+    env = clean_env(RECON_SOURCES_DIR=str(tiny_sources), RECON_OUT_DIR=str(out))
+    done = recon("run", "--cycle", "2019-12", env=env)
+    assert_one_line_error(done, "cycle 2019-12 is before the first cycle")
+    assert out.is_dir()  # the run got as far as creating RECON_OUT_DIR
+    done = recon("run", "--cycle", CYCLE, env=clean_env(RECON_SOURCES_DIR=str(tmp_path / "no"),
+                                                         RECON_OUT_DIR=str(out)))
+    assert_one_line_error(done, f"sources directory {tmp_path / 'no'} does not exist")
+    assert_one_line_error(recon("run", "--cycle", CYCLE, "--out", str(out)),
+                          "--sources DIR is missing: pass it, or set RECON_SOURCES_DIR")
+    assert_one_line_error(recon("run", "--cycle", CYCLE, "--sources", str(tiny_sources)),
+                          "--out DIR is missing: pass it, or set RECON_OUT_DIR")
+
+
+@pytest.mark.parametrize(("setting", "needle"), [
+    ("grace_days: 100000000000000000000", "grace_days"),
+    ('usage_tolerance: "1e999999999"', "usage_tolerance"),
+    ("tolerance_minor: -1", "tolerance_minor"),
+    ("coverage_window_hours: 1e20", "coverage_window_hours"),
+])
+def test_run_refuses_settings_out_of_bounds(tiny_sources: Path, tmp_path: Path, setting: str,
+                                            needle: str) -> None:
+    config = tmp_path / "recon.yml"
+    config.write_text(setting + "\n")
+    done = recon("run", "--sources", str(tiny_sources), "--cycle", CYCLE, "--out",
+                 str(tmp_path / "out"), "--config", str(config))
+    assert done.returncode == 2
     assert_one_line_error(done, needle)
 
 
@@ -160,10 +201,16 @@ def test_run_materializes_the_graph_and_records_the_run(
     generated_sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "out"
-    done = recon("run", "--sources", str(generated_sources), "--cycle", CYCLE, "--out", str(out))
+    done = recon("run", "--sources", str(generated_sources), "--cycle", CYCLE, "--out", str(out),
+                 "--verbose", timeout=900)  # a whole run; a busy machine takes minutes
     assert done.returncode == 0, done.stdout + done.stderr
     home = out / "dagster_home"
     assert f"DAGSTER_HOME is not set: recording runs in {home}" in done.stdout
+    # --verbose: the tools' output on the terminal, no log file; the close line still last.
+    assert "dbt build" in done.stdout + done.stderr and not (out / "logs").exists()
+    last = done.stdout.splitlines()[-1]
+    assert last.startswith((f"{CYCLE}: final: ", f"{CYCLE}: not final: "))
+    assert last.endswith(str(out / "reports" / CYCLE / "report.html"))
 
     assert (out / "raw" / CYCLE / "sources_inventory.json").is_file()
     assert (out / "dbt" / CYCLE / "run_results.json").is_file()
@@ -205,3 +252,6 @@ def test_run_that_fails_exits_1_and_names_the_step(
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith(f"cycle {CYCLE}: run ") and "failed" in last
     assert "extract_reference_fx_rates" in last and "lacks the columns" in last
+    log = Path(last.rsplit("(details: ", 1)[1].rstrip(")"))
+    assert log.parent == out / "logs" and "STEP_FAILURE" in log.read_text()
+    assert "Traceback" not in done.stdout + done.stderr

@@ -2,8 +2,8 @@
 
 Runs ``recon run`` (Dagster in-process, extraction, dbt, reports) for every demo cycle on a
 directory written by the project's generator, then compares the reports with the planted
-truth: recall and precision 1.0 for every category, leakage to the cent, the output contract of
-../shared/tools/check_outputs.py kept, quarantine equal to the planted malformed rows, and a
+truth: recall and precision 1.0 for every category, leakage to the cent, the output contract
+(``recon check``, docs/outputs.md) kept, quarantine equal to the planted malformed rows, and a
 re-run that changes nothing.
 """
 
@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,11 +31,13 @@ pytestmark = pytest.mark.slow
 
 @dataclass(frozen=True)
 class Run:
-    """A generated sources directory and the outputs of running every cycle on it."""
+    """A generated sources directory and the outputs of running every cycle on it, with what
+    each cycle's `recon run` printed."""
 
     sources: Path
     out: Path
     home: Path
+    printed: dict[str, subprocess.CompletedProcess[str]] = field(default_factory=dict)
 
 
 def _recon_run(run: Run, cycle: str) -> subprocess.CompletedProcess[str]:
@@ -54,6 +56,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Run:
     for cycle in CYCLES:
         done = _recon_run(run, cycle)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        run.printed[cycle] = done
     return run
 
 
@@ -95,11 +98,44 @@ def test_leakage_totals_to_the_cent(pipeline: Run, cycle: str) -> None:
 
 
 @pytest.mark.parametrize("cycle", CYCLES)
-def test_output_contract_is_kept(pipeline: Run, cycle: str, shared_dir: Path) -> None:
-    checker = shared_dir / "tools" / "check_outputs.py"
-    done = subprocess.run([sys.executable, str(checker), str(pipeline.out), cycle],
+def test_output_contract_is_kept(pipeline: Run, cycle: str) -> None:
+    done = subprocess.run([str(RECON), "check", str(pipeline.out), cycle],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_the_terminal_says_where_the_close_stands(pipeline: Run, cycle: str) -> None:
+    """A line per stage, then the cycle's close line; the tools' output in OUT/logs."""
+    done = pipeline.printed[cycle]
+    lines = done.stdout.splitlines()
+    assert done.stderr == ""
+    assert len(lines) <= 12, done.stdout
+    details = next(line for line in lines if line.startswith("details (dbt, Dagster): "))
+    log = Path(details.split(": ", 1)[1])
+    assert log.parent == pipeline.out / "logs" and log.is_file()
+    assert "dbt build" in log.read_text() and "dbt" not in done.stdout.replace("(dbt", "")
+    stages = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert stages == ["sources", "warehouse", "quality", "reports"], done.stdout
+    summary = json.loads((pipeline.out / "reports" / cycle / "summary.json").read_text())
+    report = pipeline.out / "reports" / cycle / "report.html"
+    validation = json.loads((pipeline.out / "quality" / cycle / "validation.json").read_text())
+    gate = next(e for s in validation["suites"] for e in s["expectations"]
+                if e["check"] == "no_blocking_findings")
+    last = lines[-1]
+    assert last.startswith(f"{cycle}: not final: {gate['unexpected']} findings in categories "
+                           "that must be cleared before the close"), last
+    assert f"; {summary['findings_total']} findings, " in last
+    assert f"(USD {Decimal(summary['leakage_total_reporting']):,} leakage)" in last \
+        or f", USD {Decimal(summary['leakage_total_reporting']):,} leakage" in last
+    assert last.endswith(f"; {report}")
+    reports_line = next(line for line in lines if line.startswith("  reports"))
+    assert f"{summary['findings_total']:,} findings" in reports_line
+
+
+def test_three_cycles_print_under_60_lines(pipeline: Run) -> None:
+    total = sum(len(done.stdout.splitlines()) for done in pipeline.printed.values())
+    assert total < 60
 
 
 def test_quarantine_is_the_planted_malformed_rows(pipeline: Run) -> None:
@@ -250,3 +286,45 @@ def test_a_threshold_changed_in_the_suites_changes_the_next_run(
     edit("raw.quarantine", "quarantined_share_within_limit", max_value=1.0)
     summary = rerun()
     assert (summary["status"], summary["final"]) == ("final", True)
+
+
+# The stream half: a late usage event over HTTP re-runs its closed cycle. Last in this module:
+# it adds a finding to 2026-09 that the planted truth does not have.
+
+
+def test_orphan_usage_event_over_http_is_a_finding_of_its_closed_cycle(
+        pipeline: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dagster as dg
+
+    from recon_pipeline.definitions import defs
+    from tests.integration.stream.receiver import cloud_event, receiver_env, running
+
+    stream = tmp_path / "stream"
+    event = cloud_event("late-orphan-1", value=7, subject="cus_streamorphan",
+                        time_text="2026-09-20T10:00:00Z", item=None)
+    del event["data"]["subscription_item"]
+    with running(receiver_env(stream)) as receiver:
+        assert receiver.usage(event) == (200, {"stored": 1, "duplicates": 0})
+
+    # The sensor lands it and asks for a re-run of 2026-09, which is reconciled already.
+    for key, value in {"RECON_OUT_DIR": pipeline.out, "RECON_SOURCES_DIR": pipeline.sources,
+                       "RECON_STREAM_DIR": stream}.items():
+        monkeypatch.setenv(key, str(value))
+    with dg.DagsterInstance.ephemeral() as instance:
+        tick = defs.resolve_sensor_def("stream_landing").evaluate_tick(
+            dg.build_sensor_context(instance=instance, definitions=defs))
+    assert [r.partition_key for r in tick.run_requests or []] == ["2026-09"]
+
+    env = {**os.environ, "DAGSTER_HOME": str(pipeline.home)}
+    done = subprocess.run(
+        [str(RECON), "run", "--sources", str(pipeline.sources), "--cycle", "2026-09", "--out",
+         str(pipeline.out)], capture_output=True, text=True, env=env, timeout=900, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    object_id = f"cus_streamorphan/{event['type']}"
+    found = [r for r in pq.read_table(
+        pipeline.out / "reports" / "2026-09" / "mismatches.parquet").to_pylist()
+        if r["object_id"] == object_id]
+    assert [(r["category"], r["status"]) for r in found] == [("orphan_usage", "new")]
+    ledger = [r for r in pq.read_table(pipeline.out / "exceptions.parquet").to_pylist()
+              if r["exception_id"] == found[0]["exception_id"]]
+    assert [(r["first_seen_cycle"], r["status"]) for r in ledger] == [("2026-09", "open")]

@@ -1,4 +1,4 @@
-"""The generator against the source contract (../shared/spec/sources.md)."""
+"""The generator against the source contract (docs/sources.md)."""
 
 from __future__ import annotations
 

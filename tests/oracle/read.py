@@ -1,4 +1,4 @@
-"""Read a sources directory (sources.md) into canonical records, quarantining unreadable rows.
+"""Read a sources directory (docs/sources.md) into canonical records, quarantining unreadable rows.
 
 Entry point: ``read_sources(root)``. Every row that cannot be read is kept in
 ``Sources.skipped`` with its source folder, file (relative to the root), 1-based line and reason,

@@ -1,5 +1,5 @@
 """The oracle: every finding of one cycle, recomputed from a sources directory by the rules of
-../shared/spec/mismatches.md alone (nothing is imported from recon_pipeline).
+docs/findings.md alone (nothing is imported from recon_pipeline).
 
 Usage::
 

@@ -1,7 +1,7 @@
 """Stripe objects (classic and current API shapes) to canonical records.
 
 Each field is read from its classic place first and, when that is absent or null, from its
-current place (sources.md's table), so one file may mix both shapes.
+current place (docs/sources.md's table), so one file may mix both shapes.
 """
 
 from __future__ import annotations

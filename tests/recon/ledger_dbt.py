@@ -18,7 +18,7 @@ PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 PG_USER = os.environ.get("RECON_PG_USER", "postgres")
 PG_URI = f"postgresql://{PG_USER}@127.0.0.1:5432/test"
 
-#: The recons these tests are about, and their categories (mismatches.md).
+#: The recons these tests are about, and their categories (docs/findings.md).
 RECONS = ("billing_erp", "gateway_erp", "gateway_billing", "payouts", "revenue")
 CATEGORIES = frozenset(
     {
@@ -73,6 +73,7 @@ class DbtProject:
         self.work = work
         self.target = target
         self._manifests: dict[str, Any] = {}
+        self._seeded: set[str] = set()
 
     def __call__(self, *args: str, dbt_vars: Mapping[str, Any]) -> list[Any]:
         """Run ``dbt <args>`` with ``dbt_vars``; the node results, or AssertionError naming
@@ -89,6 +90,12 @@ class DbtProject:
             parsed = dbtRunner().invoke(["parse", *flags])
             assert parsed.success, f"dbt parse failed: {parsed.exception}"
             self._manifests[key] = parsed.result
+        if args[0] == "run" and key not in self._seeded:
+            # The recon models read the registry seed (seeds/recon_categories.csv); `dbt run`
+            # builds models only, so load it first into this target's schemas.
+            seeded = dbtRunner(manifest=self._manifests[key]).invoke(["seed", *flags])
+            assert seeded.success, f"dbt seed failed: {seeded.exception}"
+            self._seeded.add(key)
         done = dbtRunner(manifest=self._manifests[key]).invoke([*args, *flags])
         results = list(getattr(done.result, "results", None) or [])
         failed = [

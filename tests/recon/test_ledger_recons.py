@@ -42,7 +42,7 @@ from tests.recon.ledger_dbt import (
     recon_findings,
 )
 
-#: Columns of mismatches.parquet (interfaces.md) but exception_id and status, in order.
+#: Columns of mismatches.parquet (docs/outputs.md) but exception_id and status, in order.
 MISMATCH_COLUMNS = [
     "cycle", "recon", "category", "severity", "legal_entity", "customer_id", "object_id",
     "period_start", "related_id", "currency", "expected_amount", "actual_amount", "difference",

@@ -42,7 +42,7 @@ def test_oracle_matches_hand_derived_findings(case: Case, shape: Shape, tmp_path
 
 
 def test_catalog_covers_every_category(tmp_path: Path) -> None:
-    """Each category of mismatches.md is expected by at least one case."""
+    """Each category of docs/findings.md is expected by at least one case."""
     seen = {
         e.category
         for case in CATALOG

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from recon_pipeline.lib.cycles import is_cycle
 from recon_pipeline.settings import (
+    DEFAULT_FIRST_CYCLE,
     Settings,
     SettingsError,
+    check_cycle_in_partitions,
     check_sources_dir,
+    configured_first_cycle,
+    earliest_customer_cycle,
     load_config_file,
     parse_cycle,
     parse_cycle_range,
@@ -24,7 +29,8 @@ def test_ended_cycles_are_accepted(cycle: str) -> None:
     assert parse_cycle(cycle, today=TODAY) == cycle
 
 
-@pytest.mark.parametrize("cycle", ["2026-11", "2027-01", "2026-13", "2026-9", "202609", ""])
+@pytest.mark.parametrize("cycle", ["2026-11", "2027-01", "2026-13", "2026-9", "202609", "",
+                                   "0000-01", "2026-09\n", " 2026-09", "2026-09-01"])
 def test_other_cycles_are_refused(cycle: str) -> None:
     with pytest.raises(SettingsError):
         parse_cycle(cycle, today=TODAY)
@@ -99,3 +105,52 @@ def test_sources_dir_check(tmp_path: Path) -> None:
         check_sources_dir(tmp_path)
     (tmp_path / "reference").mkdir()
     check_sources_dir(tmp_path)
+
+
+def test_one_cycle_pattern_matched_whole() -> None:
+    assert is_cycle("2026-09") and is_cycle("0001-12")
+    for text in ("2026-09\n", "0000-01", "2026-00", "x2026-09", None, 202609):
+        assert not is_cycle(text), text
+
+
+def test_a_cycle_before_the_partitions_is_refused_in_one_line() -> None:
+    check_cycle_in_partitions("2020-01", "2020-01")
+    with pytest.raises(SettingsError, match="before the first cycle, 2020-01") as raised:
+        check_cycle_in_partitions("2019-12", "2020-01")
+    assert "\n" not in str(raised.value)
+
+
+def _customers(folder: Path, lines: list[str], name: str = "customers.jsonl") -> Path:
+    (folder / "billing").mkdir(parents=True, exist_ok=True)
+    data = "".join(line + "\n" for line in lines).encode()
+    if name.endswith(".gz"):
+        import gzip
+
+        data = gzip.compress(data)
+    (folder / "billing" / name).write_bytes(data)
+    return folder
+
+
+def test_the_first_cycle_is_the_earliest_customer_month(tmp_path: Path) -> None:
+    sources = _customers(tmp_path, [
+        '{"id": "cus_1", "created": 1788220800}',  # 2026-09-01
+        "not json",
+        '{"id": "cus_2", "created": "1700000000"}',  # text: not a timestamp, skipped
+        '{"object": "list", "data": [{"id": "cus_3", "created": 1785542399}]}',  # 2026-07-31
+    ])
+    _customers(tmp_path, ['{"id": "cus_4", "created": 1788220800}'], "customers.jsonl.gz")
+    assert earliest_customer_cycle(sources) == "2026-07"
+    assert earliest_customer_cycle(tmp_path / "nowhere") is None
+    assert configured_first_cycle({"RECON_SOURCES_DIR": str(sources)}) == "2026-07"
+    assert configured_first_cycle({}) == DEFAULT_FIRST_CYCLE == "2020-01"
+
+
+def test_a_configured_first_cycle_wins(tmp_path: Path) -> None:
+    sources = _customers(tmp_path / "s", ['{"id": "cus_1", "created": 1788220800}'])
+    config = tmp_path / "recon.yml"
+    config.write_text("first_cycle: 2025-01\n")
+    env = {"RECON_SOURCES_DIR": str(sources), "RECON_CONFIG": str(config)}
+    assert configured_first_cycle(env) == "2025-01"
+    config.write_text("first_cycle: 2025-13\n")
+    with pytest.raises(SettingsError, match="first_cycle must be a month written YYYY-MM"):
+        configured_first_cycle(env)

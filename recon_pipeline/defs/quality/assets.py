@@ -42,8 +42,10 @@ UPSTREAM = [
 
 
 def _spec(suite: SuiteDef, expectation: ExpectationDef) -> dg.AssetCheckSpec:
-    blocking = " Blocking: a failure keeps the cycle's report from being final." \
-        if expectation.blocking else ""
+    # "Blocking" in this project means one thing: it keeps the close from being final. These
+    # checks are not Dagster-blocking (the report is still written when one fails).
+    blocking = " Must pass for the close to be final: a failure keeps the cycle's report " \
+        "from being final (it is still written)." if expectation.blocking else ""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # partitioned checks are a Dagster preview feature
         return dg.AssetCheckSpec(

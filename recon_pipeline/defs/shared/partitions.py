@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from recon_pipeline.settings import configured_first_cycle
+
 OWNERS = ["team:finance-data"]
 
 # Asset groups: the stages of the data flow of a cycle, in order, each with a job of its own
@@ -19,8 +21,10 @@ REPORTS_GROUP = "reports"
 # end_offset=1: the open month is a partition too, so the daily provisional run can target it
 # (tagged recon/provisional=true; its reports stay out of the exception ledger). A month is
 # closed, on sources exported after its last day, by the close schedule of the next month.
+# They start at the first cycle: first_cycle of the config, else the first month of the sources
+# RECON_SOURCES_DIR names, else 2020-01 (settings.configured_first_cycle).
 cycle_partitions = dg.MonthlyPartitionsDefinition(
-    start_date="2020-01", fmt="%Y-%m", timezone="UTC", end_offset=1
+    start_date=configured_first_cycle(), fmt="%Y-%m", timezone="UTC", end_offset=1
 )
 
 

@@ -28,7 +28,7 @@ class ReconSettings(dg.ConfigurableResource):
 
     sources_dir: str | None = Field(
         default=None,
-        description=f"Sources directory (sources.md). Empty: ${ENV_SOURCES_DIR}, "
+        description=f"Sources directory (docs/sources.md). Empty: ${ENV_SOURCES_DIR}, "
         f"else {DEFAULT_SOURCES_DIR} under the working directory.",
     )
     out_dir: str | None = Field(

@@ -60,6 +60,8 @@ def sources_inventory(
     missing = missing_systems(files)
     if missing:
         context.log.warning(f"no files for source systems: {', '.join(missing)}")
+    for refused in (f for f in files if f.problem):
+        context.log.warning(f"{refused.path} {refused.problem}")
 
     out = raw_dir / "sources_inventory.json"
     document = {
@@ -75,6 +77,7 @@ def sources_inventory(
             "files": len(files),
             "bytes": sum(f.size_bytes for f in files),
             "missing_systems": ", ".join(missing) or "none",
+            "files_not_read": sum(f.problem is not None for f in files),
             "sources_fingerprint": fingerprint.digest,
             "fingerprint_path": dg.MetadataValue.path(str(fingerprint_path(raw_dir))),
             "summary": dg.MetadataValue.md(summary_markdown(files)),

@@ -6,10 +6,12 @@ Dagster-free; the ``sources_inventory`` asset records the result.
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from recon_pipeline.lib.source_files import entries, refusal
 from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 TEXT_SUFFIXES = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".json", ".json.gz")
@@ -18,12 +20,15 @@ _CHUNK = 1 << 20
 
 @dataclass(frozen=True)
 class SourceFile:
-    """One exported file. ``line_count`` is None for binary files such as ledger.sqlite."""
+    """One exported file. ``line_count`` is None for binary files such as ledger.sqlite, and
+    for a file that is not read (``problem`` says why: a link out of the sources directory, a
+    FIFO, a corrupt gzip; extraction quarantines it as a whole file)."""
 
     system: str
     path: str
     size_bytes: int
     line_count: int | None
+    problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain values, for JSON."""
@@ -34,18 +39,27 @@ def scan_sources(root: Path) -> list[SourceFile]:
     """List the files under each source system's folder of ``root``, sorted by path.
 
     Hidden files and anything outside the six system folders (e.g. ``_truth/``) are left out.
+    Nothing a reader must not open is opened (lib/source_files.py): such an entry is listed with its
+    problem, size 0 and no line count.
     """
     files: list[SourceFile] = []
     for system in SOURCE_SYSTEMS:
-        folder = root / system
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
+        for path in entries(root / system):
             relative = path.relative_to(root)
-            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            if any(part.startswith(".") for part in relative.parts):
                 continue
-            lines = count_lines(path) if path.name.endswith(TEXT_SUFFIXES) else None
-            files.append(SourceFile(system, relative.as_posix(), path.stat().st_size, lines))
+            problem = refusal(root, path, check_gzip=False)
+            if problem:
+                files.append(SourceFile(system, relative.as_posix(), 0, None, problem))
+                continue
+            lines = None
+            if path.name.endswith(TEXT_SUFFIXES):
+                try:
+                    lines = count_lines(path)
+                except (OSError, EOFError, zlib.error) as exc:
+                    problem = f"is not a complete gzip file ({exc}): not read; re-export it"
+            files.append(SourceFile(system, relative.as_posix(), path.stat().st_size, lines,
+                                    problem))
     return files
 
 

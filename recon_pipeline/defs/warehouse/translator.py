@@ -9,12 +9,21 @@ model lands in the right group without being listed here.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
-from recon_pipeline.defs.shared.partitions import CANONICAL_GROUP, RECONCILIATION_GROUP
+from recon_pipeline.defs.shared.partitions import (
+    CANONICAL_GROUP,
+    RECONCILIATION_GROUP,
+    cycle_partitions,
+)
+
+if TYPE_CHECKING:
+    from dagster_dbt import DbtProject
 
 #: dbt folders (below the layer folder) whose models reconcile rather than model the sources:
 #: models/marts/recon/, models/intermediate/recon/ and models/intermediate/recon_subs/.
@@ -43,7 +52,36 @@ class ReconDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props.get("resource_type") not in ("model", "seed", "snapshot"):
             return super().get_group_name(dbt_resource_props)
+        # The seed is the registry of recons and categories (seeds/recon_categories.csv).
+        if dbt_resource_props.get("resource_type") == "seed":
+            return RECONCILIATION_GROUP
         return RECONCILIATION_GROUP if is_reconciliation(dbt_resource_props) else CANONICAL_GROUP
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        """A dbt data test as a check of the cycle's partition, like every other check.
+
+        Not a Dagster *blocking* check: in this project "blocking" means only what keeps the
+        close from being final (a finding's category, a critical expectation). A failed dbt
+        test fails the cycle's `dbt build` itself, which stops the run.
+        """
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        description = spec.description or (
+            f"dbt data test {spec.name} on the cycle's data; a failure fails the cycle's "
+            "warehouse build (dbt build), so the run stops before the reports.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # partitioned checks are a Dagster preview feature
+            return dg.AssetCheckSpec(
+                name=spec.name, asset=spec.asset_key, description=description,
+                additional_deps=spec.additional_deps, metadata=spec.metadata, blocking=False,
+                partitions_def=cycle_partitions)
 
     def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
         tags = dict(super().get_tags(dbt_resource_props))

@@ -17,7 +17,7 @@ from recon_pipeline.lib.sources import SOURCE_SYSTEMS
 
 
 def check_sources(sources: Path) -> None:
-    """Raise :class:`SourceError` unless ``sources`` is a sources directory (sources.md)."""
+    """Raise :class:`SourceError` unless ``sources`` is a sources directory (docs/sources.md)."""
     if not sources.exists():
         raise SourceError(f"sources directory {sources} does not exist: pass --sources DIR; "
                           "`recon generate --out DIR` writes one")
@@ -25,7 +25,7 @@ def check_sources(sources: Path) -> None:
         raise SourceError(f"sources directory {sources} is not a directory: pass --sources DIR")
     if not any((sources / system).is_dir() for system in SOURCE_SYSTEMS):
         raise SourceError(f"{sources} is not a sources directory: it has none of the folders "
-                          f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see sources.md)")
+                          f"{', '.join(s + '/' for s in SOURCE_SYSTEMS)} (see docs/sources.md)")
 
 
 def extract_object(sources: Path, name: str, out_dir: Path, *,

@@ -21,6 +21,7 @@ from recon_pipeline.lib.extract import spec as sp
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES, LineChunk, iter_line_chunks
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
 from recon_pipeline.lib.extract.sqlkit import cursor, mark_numbers, quote
+from recon_pipeline.lib.source_files import WHOLE_FILE
 
 _KEY = "line_no, item"
 
@@ -158,6 +159,12 @@ def utf8_quarantine(source: str, rel: str, chunk: LineChunk) -> pa.Table:
         "line": [n for n, _ in chunk.bad_utf8], "record": [t for _, t in chunk.bad_utf8],
         "reason": ["invalid UTF-8"] * count,
     }, schema=QUARANTINE)
+
+
+def file_quarantine(source: str, rel: str, reason: str) -> pa.Table:
+    """The quarantine row of a whole file not read."""
+    return pa.table({"source": [source], "file": [rel], "line": [WHOLE_FILE], "record": [""],
+                     "reason": [f"{rel} {reason}"]}, schema=QUARANTINE)
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[str],

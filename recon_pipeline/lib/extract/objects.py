@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from sqlalchemy.engine import URL
 
 from recon_pipeline.lib.extract import billing, erp, payments, usage
 from recon_pipeline.lib.extract.errors import SourceError
-from recon_pipeline.lib.extract.jsonl import JsonReader, read_file
+from recon_pipeline.lib.extract.jsonl import JsonReader, file_quarantine, read_file
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES
 from recon_pipeline.lib.extract.report import FileCount, ObjectReport, part_paths, write_counts
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
@@ -29,6 +30,7 @@ from recon_pipeline.lib.extract.tabular import (
     csv_quarantine,
     iter_csv,
 )
+from recon_pipeline.lib.source_files import refusal
 
 CSV_FILES = {
     "crm/accounts": (TextSpec("crm", "accounts", (
@@ -62,19 +64,23 @@ class Options:
 
 
 def json_files(sources: Path, spec: Spec) -> list[tuple[Path, str]]:
-    """The files of a Stripe export: ``<stem>.jsonl`` and/or ``<stem>.jsonl.gz``."""
+    """The files of a Stripe export: ``<stem>.jsonl`` and/or ``<stem>.jsonl.gz`` (anything by
+    that name: a link or a FIFO is refused when read, see lib/source_files.py)."""
     found = [(sources / f"{stem}{ext}", f"{stem}{ext}") for stem in spec.stems
-             for ext in (".jsonl", ".jsonl.gz") if (sources / f"{stem}{ext}").is_file()]
+             for ext in (".jsonl", ".jsonl.gz") if os.path.lexists(sources / f"{stem}{ext}")]
     if not found and not spec.optional:
         stem = spec.stems[0]
         raise SourceError(f"{sources / stem}.jsonl (or .jsonl.gz) is missing: the "
-                          f"{spec.source} export must include it (see sources.md)")
+                          f"{spec.source} export must include it (see docs/sources.md)")
     return found
 
 
 def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Path, str]],
-                 out_dir: Path, options: Options, staged: bool = False) -> ObjectReport:
-    """Read JSON Lines ``files`` with the spec ``name``; write its tables and parts."""
+                 out_dir: Path, options: Options, staged: bool = False, *,
+                 sources: Path) -> ObjectReport:
+    """Read JSON Lines ``files`` with the spec ``name``; write its tables and parts.
+
+    A file :func:`refusal` refuses is not read: one quarantine row stands for it."""
     spec = JSON_SPECS.get(name, usage.EVENTS)
     report = ObjectReport(name, spec.table)
     reader = JsonReader(spec)
@@ -85,6 +91,11 @@ def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Pa
                  for t in spec.tables}
         bad = stack.enter_context(ParquetSink(quarantine_path, QUARANTINE))
         for path, rel in files:
+            reason = refusal(sources, path)
+            if reason:
+                bad.write(file_quarantine(spec.source, rel, reason))
+                report.files.append(FileCount(spec.source, rel, spec.table, 0, 0, 0))
+                continue
             loaded = dict.fromkeys(spec.tables, 0)
             read = quarantined = 0
             for res in read_file(reader, con, path, rel, options.chunk_bytes, options.workers):
@@ -113,7 +124,7 @@ def extract_usage(con: duckdb.DuckDBPyConnection, sources: Path, out_dir: Path,
                   options: Options) -> ObjectReport:
     """Every usage file, redeliveries loaded once."""
     report = extract_json(con, "usage/events", usage.usage_files(sources), out_dir, options,
-                          staged=True)
+                          staged=True, sources=sources)
     staged = _target(out_dir, "usage", "events", True)
     try:
         redelivered = usage.deduplicate(con, staged, out_dir / "usage" / "events.parquet",
@@ -133,12 +144,30 @@ def extract_csv(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_di
     """A CSV file of crm/ or reference/."""
     spec, rel = CSV_FILES[name]
     path = sources / rel
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise SourceError(f"{path} is missing: the {spec.source} export must include it "
-                          "(see sources.md)")
+                          "(see docs/sources.md)")
+    reason = refusal(sources, path)
+    if reason:
+        return _refused_object(name, spec, rel, out_dir, reason)
     return _text_object(con, name, spec, rel, out_dir, (
         (b.rows, csv_quarantine(spec.source, rel, b.bad)) for b in iter_csv(
             path, rel, spec.columns)), "record")
+
+
+def _refused_object(name: str, spec: TextSpec, rel: str, out_dir: Path, reason: str
+                    ) -> ObjectReport:
+    """The outputs of an object whose one file is refused: no rows, its quarantine row."""
+    report = ObjectReport(name, spec.table)
+    quarantine_path, counts_path = part_paths(out_dir, name)
+    with ParquetSink(out_dir / spec.source / f"{spec.table}.parquet",
+                     SCHEMAS[(spec.source, spec.table)]), \
+            ParquetSink(quarantine_path, QUARANTINE) as bad:
+        bad.write(file_quarantine(spec.source, rel, reason))
+    report.tables = {spec.table: 0}
+    report.files = [FileCount(spec.source, rel, spec.table, 0, 0, 0)]
+    write_counts(counts_path, report.files)
+    return report
 
 
 def extract_erp(con: duckdb.DuckDBPyConnection, name: str, url: str | URL, out_dir: Path
@@ -194,17 +223,31 @@ def run_object(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir
     started = time.perf_counter()
     if name in JSON_SPECS:
         files = json_files(sources, JSON_SPECS[name])
-        report = extract_json(con, name, files, out_dir, options)
+        report = extract_json(con, name, files, out_dir, options, sources=sources)
     elif name == "usage/events":
         report = extract_usage(con, sources, out_dir, options)
     elif name in ERP_SPECS:
-        report = extract_erp(con, name, erp_url or erp.default_url(sources), out_dir)
+        report = extract_erp(con, name, erp_url or _default_erp(sources), out_dir)
     elif name in CSV_FILES:
         report = extract_csv(con, name, sources, out_dir)
     else:
         raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
+    if name in JSON_SPECS or name == "usage/events":
+        from recon_pipeline.lib.stream.merge import merge_stream
+
+        report = merge_stream(con, name, sources, out_dir, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _default_erp(sources: Path) -> str:
+    """The ERP file of the sources directory, refused (one line) when it is not a regular
+    file inside it: a database cannot be quarantined row by row."""
+    path = sources / "erp" / "ledger.sqlite"
+    reason = refusal(sources, path) if os.path.lexists(path) else None
+    if reason:
+        raise SourceError(f"{path} {reason}; replace it with the ERP's SQLite file")
+    return erp.default_url(sources)
 
 
 def clean_temp(path: Path) -> None:

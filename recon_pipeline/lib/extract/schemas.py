@@ -114,7 +114,7 @@ SCHEMAS: dict[tuple[str, str], pa.Schema] = {
         ("rate_date", pa.date32()), ("currency", STR), ("rate_to_reporting", DEC)),
 }
 
-#: Rows that could not be read (interfaces.md: quarantine.parquet).
+#: Rows that could not be read (docs/outputs.md: quarantine.parquet).
 QUARANTINE = pa.schema([
     pa.field("source", STR), pa.field("file", STR), pa.field("line", pa.int64()),
     pa.field("record", STR), pa.field("reason", STR),

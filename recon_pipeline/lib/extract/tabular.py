@@ -156,7 +156,7 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
     missing = [c for c in columns if c not in header]
     if missing:
         raise SourceError(f"{rel} lacks the columns {', '.join(missing)} in its header: "
-                          "export it with the columns sources.md names")
+                          "export it with the columns docs/sources.md names")
     where = [header.index(c) for c in columns]
     cells: list[list[str]] = [[] for _ in columns]
     numbers: list[int] = []

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from recon_pipeline.lib.extract.sink import ParquetSink
 from recon_pipeline.lib.extract.spec import Spec, f
 from recon_pipeline.lib.extract.sqlkit import quote
+from recon_pipeline.lib.source_files import entries
 
 EVENTS = Spec(
     "usage", "events", (),
@@ -39,12 +40,10 @@ EVENTS = Spec(
 
 
 def usage_files(sources: Path) -> list[tuple[Path, str]]:
-    """Every usage file (sub-folders too), sorted by its path relative to ``sources``."""
-    folder = sources / "usage"
-    if not folder.is_dir():
-        return []
-    found = [p for p in folder.rglob("*") if p.is_file()
-             and p.name.endswith((".jsonl", ".jsonl.gz"))
+    """Every usage file (sub-folders too), sorted by its path relative to ``sources``; links
+    and FIFOs included, to be refused when read (lib/source_files.py)."""
+    found = [p for p in entries(sources / "usage")
+             if p.name.endswith((".jsonl", ".jsonl.gz"))
              and not any(part.startswith(".") for part in p.relative_to(sources).parts)]
     return sorted(((p, p.relative_to(sources).as_posix()) for p in found), key=lambda x: x[1])
 

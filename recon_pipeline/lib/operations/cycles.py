@@ -7,19 +7,17 @@ every tick, so they only list folders, stat files and read small files.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from recon_pipeline.lib.cycles import is_cycle
 from recon_pipeline.lib.operations.fingerprint import (
     FingerprintDiff,
     SourcesFingerprint,
     diff_fingerprints,
     read_fingerprint,
 )
-
-_CYCLE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def open_cycle(at: datetime) -> str:
@@ -36,7 +34,7 @@ def cycle_just_ended(at: datetime) -> str:
 def _cycles_in(folder: Path) -> list[str]:
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and _CYCLE.match(p.name))
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and is_cycle(p.name))
 
 
 def reconciled_cycles(out: Path) -> list[str]:

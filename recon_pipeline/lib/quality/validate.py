@@ -25,6 +25,7 @@ from recon_pipeline.lib.atomic import write_bytes
 from recon_pipeline.lib.money import KNOWN_CURRENCIES
 from recon_pipeline.lib.quality.frames import FrameSources, connect, read_frame
 from recon_pipeline.lib.quality.suites import SuiteDef
+from recon_pipeline.lib.registry import BLOCKING_CATEGORIES
 
 #: How many unexpected values a result keeps as examples.
 EXAMPLES = 5
@@ -112,6 +113,7 @@ def run_parameters(cycle: str, now: datetime) -> dict[str, Any]:
 
     return {
         "iso_4217": sorted(KNOWN_CURRENCIES),
+        "blocking_categories": sorted(BLOCKING_CATEGORIES),
         "extract_time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cycle_start": iso(cycle_start(cycle)),
         "cycle_end": iso(cycle_end(cycle)),

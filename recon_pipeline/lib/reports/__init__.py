@@ -1,10 +1,15 @@
-"""Dagster-free reports of a cycle and the exception ledger (spec/interfaces.md, "Outputs").
+"""Dagster-free reports of a cycle and the exception ledger (docs/outputs.md, "Outputs").
 
 ``write_reports(out, CycleInputs(...), now=...)`` writes ``OUT/reports/<cycle>/`` and keeps
 ``OUT/exceptions.parquet``; ``markdown_preview`` and ``headline_figures`` feed asset metadata.
 """
 
-from recon_pipeline.lib.reports.figures import headline_figures, markdown_preview, money_text
+from recon_pipeline.lib.reports.figures import (
+    close_status,
+    headline_figures,
+    markdown_preview,
+    money_text,
+)
 from recon_pipeline.lib.reports.ids import exception_id
 from recon_pipeline.lib.reports.ledger import (
     LedgerState,
@@ -36,6 +41,7 @@ __all__ = [
     "CycleInputs",
     "LedgerState",
     "ReportResult",
+    "close_status",
     "conform_findings",
     "derive_exceptions",
     "exception_id",

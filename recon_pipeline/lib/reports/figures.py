@@ -66,7 +66,7 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
               objects_checked: Mapping[str, int], provisional: bool,
               generated_at: datetime,
               validation: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """summary.json: the keys of interfaces.md and a few more; money as decimal strings.
+    """summary.json: the keys of docs/outputs.md and a few more; money as decimal strings.
 
     ``status`` is ``provisional`` for an intra-cycle run, ``not_passing`` when a blocking
     expectation failed (or none were validated), else ``final``; ``expectations`` lists every
@@ -77,7 +77,18 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
     leak_cat: dict[str, Decimal] = {c: Decimal(0) for c in sorted(LEAKAGE_CATEGORIES)}
     leak_entity: dict[str, Decimal] = defaultdict(Decimal)
     amounts: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    stake_cat: dict[str, Decimal] = {c: Decimal(0) for cs in CATEGORIES.values() for c in cs}
+    stake_recon: dict[str, Decimal] = {r: Decimal(0) for r in RECONS}
+    stake_entity: dict[str, Decimal] = defaultdict(Decimal)
+    unconverted = 0
     for r in rows:
+        stake = r.get("difference_reporting")
+        if stake is not None:
+            stake_cat[r["category"]] += stake
+            stake_recon[r["recon"]] += stake
+            stake_entity[r["legal_entity"] or "unknown"] += stake
+        elif r["difference"] or r["expected_amount"] or r["actual_amount"]:
+            unconverted += 1  # an amount with no rate to the reporting currency
         if r["leakage_amount_reporting"] is not None:
             leak_cat[r["category"]] += r["leakage_amount_reporting"]
             leak_entity[r["legal_entity"] or "unknown"] += r["leakage_amount_reporting"]
@@ -88,7 +99,7 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
                     for suite in (validation or {}).get("suites", [])]
     passing = bool(validation and validation.get("passing"))
     status = "provisional" if provisional else "final" if passing else "not_passing"
-    return {
+    summary = {
         "cycle": cycle,
         "reporting_currency": reporting_currency.upper(),
         "provisional": provisional,
@@ -109,6 +120,18 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
         "leakage_by_category": {c: money_text(v, places=2) for c, v in leak_cat.items()},
         "leakage_by_legal_entity": {e: money_text(v, places=2)
                                     for e, v in sorted(leak_entity.items())},
+        # The money at stake: every finding's |difference| in the reporting currency
+        # (difference_reporting), beside leakage (revenue never billed, a part of it).
+        "at_stake_total_reporting": money_text(sum(stake_cat.values(), Decimal(0)), places=2),
+        "at_stake_by_category": {c: money_text(v, places=2) for c, v in stake_cat.items()},
+        "at_stake_by_recon": {r: money_text(v, places=2) for r, v in stake_recon.items()},
+        "at_stake_by_legal_entity": {e: money_text(v, places=2)
+                                     for e, v in sorted(stake_entity.items())},
+        "at_stake_unconverted": unconverted,
+        # Findings in categories that keep the close from being final (the registry's flag).
+        "blocking_findings": sum(bool(r.get("blocking")) for r in rows),
+        "blocking_by_category": dict(sorted(Counter(
+            r["category"] for r in rows if r.get("blocking")).items())),
         "abs_difference_by_category": {
             c: {cur: money_text(v, cur) for cur, v in sorted(amounts[c].items())}
             for c in sorted(amounts)},
@@ -121,6 +144,35 @@ def summarize(mismatches: pa.Table, *, cycle: str, reporting_currency: str,
         "expectations_passing": passing if validation else None,
         "expectations": expectations,
     }
+    # The status in plain words (the page's banner, the workbook, the terminal).
+    summary["status_text"] = close_status(summary)
+    return summary
+
+
+def close_status(summary: Mapping[str, Any]) -> str:
+    """Where the close stands, in plain words, said the same way on the page, in the workbook
+    and in the Dagster UI: ``Final: ...``, ``Not final: 17 findings in categories that must be
+    cleared before the close`` (and any other blocking check that failed), or provisional."""
+    if summary["status"] == "provisional":
+        return ("Provisional: an intra-cycle run; its findings are not in the exception ledger "
+                "and may change before the close")
+    if summary["status"] == "final":
+        return "Final: no finding or check keeps the close from being final"
+    reasons = []
+    blocking = summary.get("blocking_findings", 0)
+    if blocking:
+        reasons.append(f"{blocking:,} finding{'s' if blocking != 1 else ''} in categories that "
+                       "must be cleared before the close")
+    failed = sorted({c for e in summary.get("expectations", [])
+                     for c in e.get("blocking_failed", []) if c != "no_blocking_findings"})
+    if failed:
+        reasons.append(f"{len(failed)} blocking check{'s' if len(failed) != 1 else ''} failed "
+                       f"({', '.join(name.replace('_', ' ') for name in failed)})")
+    if not summary.get("expectations"):
+        reasons.append("the checks of the close were not run for this cycle")
+    if not reasons:
+        reasons.append("a blocking check failed")
+    return "Not final: " + "; ".join(reasons)
 
 
 def headline_figures(summary: Mapping[str, Any]) -> dict[str, int | float | str]:
@@ -134,10 +186,14 @@ def headline_figures(summary: Mapping[str, Any]) -> dict[str, int | float | str]
         "recurring": summary["findings_by_status"]["recurring"],
         "leakage_total_reporting": (f"{summary['leakage_total_reporting']} "
                                     f"{summary['reporting_currency']}"),
+        "at_stake_total_reporting": (f"{summary['at_stake_total_reporting']} "
+                                     f"{summary['reporting_currency']}"),
+        "blocking_findings": summary["blocking_findings"],
         "lowest_match_rate": min(rates) if rates else 1.0,
         "rows_quarantined": sum(summary["rows_quarantined"].values()),
         "provisional": str(summary["provisional"]).lower(),
         "status": summary["status"],
+        "close_status": summary["status_text"],
         # Plottable over partitions in the UI: leakage as an integer of minor units (exact),
         # each recon's match rate.
         "leakage_reporting_minor": int(Decimal(summary["leakage_total_reporting"]).scaleb(

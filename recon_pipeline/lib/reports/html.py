@@ -1,4 +1,5 @@
-"""report.html: one self-contained page (inline CSS and SVG, no script, no network)."""
+"""report.html: one self-contained page (inline CSS and SVG, no script, no network), rendered
+from the Jinja2 template templates/report.html.j2 with autoescape on."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from html import escape
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
+from recon_pipeline.lib.registry import BY_CATEGORY
 from recon_pipeline.lib.reports.figures import largest_first, money_text
 from recon_pipeline.lib.reports.schema import CATEGORIES, LEAKAGE_CATEGORIES
 from recon_pipeline.lib.reports.style import CSS
@@ -19,6 +23,11 @@ from recon_pipeline.lib.reports.trend import TrendPoint
 
 #: Findings shown in the page's table; the CSV and the workbook have them all.
 MAX_ROWS = 2000
+#: The page's template; autoescape on, so any text from the data is escaped.
+_TEMPLATE = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
+    undefined=StrictUndefined, trim_blocks=False,
+).get_template("report.html.j2")
 
 
 def human(code: str) -> str:
@@ -48,58 +57,44 @@ def _grouped_text(amount: Decimal | None, currency: str | None) -> str:
     return f"{sign}{int(whole):,}{dot}{frac}"
 
 
-def _kpi(label: str, value: str, sub: str = "", alert: bool = False) -> str:
-    return (f'<div class="kpi{" alert" if alert else ""}"><div class="label">{escape(label)}'
-            f'</div><div class="value">{escape(value)}</div><div class="sub">{escape(sub)}'
-            "</div></div>")
-
-
-def _section(title: str, body: str, note: str = "") -> str:
-    extra = f'<span class="note">{escape(note)}</span>' if note else ""
-    return f"<section><h2>{escape(title)}{extra}</h2>{body}</section>"
-
-
-def _table(head: Sequence[tuple[str, bool]], rows: Sequence[Sequence[tuple[str, str]]],
-           total: Sequence[tuple[str, str]] = ()) -> str:
-    """``head``: (title, numeric); cells: (text, css class)."""
-    ths = "".join(f'<th class="num">{escape(t)}</th>' if n else f"<th>{escape(t)}</th>"
-                  for t, n in head)
-    body = "".join("<tr>" + "".join(f'<td class="{c}">{v}</td>' for v, c in row) + "</tr>"
-                   for row in rows)
-    foot = ("<tr class=\"total\">" + "".join(f'<td class="{c}">{v}</td>' for v, c in total)
-            + "</tr>") if total else ""
-    return f"<table><thead><tr>{ths}</tr></thead><tbody>{body}{foot}</tbody></table>"
-
-
-def _kpis(summary: dict[str, Any]) -> str:
+def _kpis(summary: dict[str, Any]) -> list[dict[str, Any]]:
     cur = summary["reporting_currency"]
     sev = summary["findings_by_severity"]
     rates = {r: v for r, v in summary["match_rate"].items() if v is not None}
     worst = min(rates, key=lambda r: rates[r]) if rates else None
     read = sum(summary["rows_read"].values())
     bad = sum(summary["rows_quarantined"].values())
-    return '<div class="kpis">' + "".join([
-        _kpi("Findings", f"{summary['findings_total']:,}",
-             f"{sev.get('error', 0):,} errors · {sev.get('warning', 0):,} warnings"),
-        _kpi("New this cycle", f"{summary['findings_by_status']['new']:,}",
-             f"{summary['findings_by_status']['recurring']:,} recurring"),
-        _kpi(f"Revenue leakage ({cur})", _grouped(Decimal(summary["leakage_total_reporting"])),
-             "unbilled and underbilled", alert=Decimal(summary["leakage_total_reporting"]) > 0),
-        _kpi("Lowest match rate", f"{rates[worst]:.1%}" if worst else "n/a",
-             human(worst) if worst else "no objects checked"),
-        _kpi("Rows read", f"{read:,}", f"{len(summary['rows_read'])} sources"),
-        _kpi("Rows quarantined", f"{bad:,}", f"{bad / read:.2%} of rows read" if read else "",
-             alert=bad > 0),
-    ]) + "</div>"
+    leak, stake = (Decimal(summary["leakage_total_reporting"]),
+                   Decimal(summary["at_stake_total_reporting"]))
+    blocking = summary["blocking_findings"]
+
+    def kpi(label: str, value: str, sub: str = "", alert: bool = False) -> dict[str, Any]:
+        return {"label": label, "value": value, "sub": sub, "alert": alert}
+    return [
+        kpi("Findings", f"{summary['findings_total']:,}",
+            f"{sev.get('error', 0):,} errors · {sev.get('warning', 0):,} warnings"),
+        kpi("Must clear before close", f"{blocking:,}",
+            "findings that keep the close from being final", alert=blocking > 0),
+        kpi(f"Money at stake ({cur})", _grouped(stake), "every finding's difference",
+            alert=stake > 0),
+        kpi(f"Revenue leakage ({cur})", _grouped(leak), "unbilled and underbilled",
+            alert=leak > 0),
+        kpi("Lowest match rate", f"{rates[worst]:.1%}" if worst else "n/a",
+            human(worst) if worst else "no objects checked"),
+        kpi("Rows quarantined", f"{bad:,}",
+            f"{bad / read:.2%} of {read:,} rows read" if read else "no rows read",
+            alert=bad > 0),
+    ]
 
 
 def _desc(items: Iterable[tuple[str, Decimal]]) -> list[tuple[str, Decimal]]:
     return sorted(items, key=lambda item: (-item[1], item[0]))
 
 
-def _category_table(summary: dict[str, Any], mismatches: pa.Table) -> str:
+def _category_table(summary: dict[str, Any], mismatches: pa.Table) -> dict[str, Any]:
     cur = summary["reporting_currency"]
     counts, leak = summary["findings_by_category"], summary["leakage_by_category"]
+    stake = summary["at_stake_by_category"]
     errors = Counter(c for c, s in zip(mismatches.column("category").to_pylist(),
                                        mismatches.column("severity").to_pylist(), strict=True)
                      if s == "error")
@@ -108,74 +103,86 @@ def _category_table(summary: dict[str, Any], mismatches: pa.Table) -> str:
     for recon, cats in CATEGORIES.items():
         for c in cats:
             if counts.get(c):
-                rows.append([(escape(human(recon)), ""), (escape(human(c)), ""),
+                rows.append([(human(recon), ""), (human(c), ""),
+                             ("must clear" if BY_CATEGORY[c].blocking else "", "flag"),
                              (f"{counts[c]:,}", "num"), (f"{errors.get(c, 0):,}", "num"),
                              (f"{new.get(c, 0):,}", "num"),
                              (f"{counts[c] - new.get(c, 0):,}", "num"),
                              (_grouped(Decimal(leak[c])) if c in LEAKAGE_CATEGORIES else "–",
-                              "num")])
-    if not rows:
-        return '<p class="empty">No findings this cycle.</p>'
+                              "num"),
+                             (_grouped(Decimal(stake[c])), "num")])
     status = summary["findings_by_status"]
-    total = [("Total", ""), ("", ""), (f"{summary['findings_total']:,}", "num"),
+    total = [("Total", ""), ("", ""), (f"{summary['blocking_findings']:,} must clear", "flag"),
+             (f"{summary['findings_total']:,}", "num"),
              (f"{sum(errors.values()):,}", "num"), (f"{status['new']:,}", "num"),
              (f"{status['recurring']:,}", "num"),
-             (_grouped(Decimal(summary["leakage_total_reporting"])), "num")]
-    return _table([("Recon", False), ("Category", False), ("Findings", True), ("Errors", True),
-                   ("New", True), ("Recurring", True), (f"Leakage ({cur})", True)], rows, total)
+             (_grouped(Decimal(summary["leakage_total_reporting"])), "num"),
+             (_grouped(Decimal(summary["at_stake_total_reporting"])), "num")]
+    head = [("Recon", False), ("Category", False), ("Before the close", False),
+            ("Findings", True), ("Errors", True), ("New", True), ("Recurring", True),
+            (f"Leakage ({cur})", True), (f"At stake ({cur})", True)]
+    return {"head": head, "rows": rows, "total": total}
 
 
-def _sources_table(summary: dict[str, Any]) -> str:
+def _stake_tables(summary: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Money at stake and leakage by recon, and by legal entity."""
+    cur = summary["reporting_currency"]
+    by_recon = {"head": [("Recon", False), (f"At stake ({cur})", True)],
+                "rows": [[(human(r), ""), (_grouped(Decimal(v)), "num")]
+                         for r, v in summary["at_stake_by_recon"].items()],
+                "total": [("Total", ""),
+                          (_grouped(Decimal(summary["at_stake_total_reporting"])), "num")]}
+    leak, stake = summary["leakage_by_legal_entity"], summary["at_stake_by_legal_entity"]
+    by_entity = {"head": [("Legal entity", False), (f"At stake ({cur})", True),
+                          (f"Leakage ({cur})", True)],
+                 "rows": [[(e, ""), (_grouped(Decimal(stake.get(e, "0"))), "num"),
+                           (_grouped(Decimal(leak.get(e, "0"))), "num")]
+                          for e in sorted(set(leak) | set(stake))]}
+    return by_recon, by_entity
+
+
+def _sources_table(summary: dict[str, Any]) -> dict[str, Any]:
     rows = []
     for source, read in summary["rows_read"].items():
         bad = summary["rows_quarantined"].get(source, 0)
-        rows.append([(escape(source), ""), (f"{read:,}", "num"), (f"{bad:,}", "num"),
+        rows.append([(source, ""), (f"{read:,}", "num"), (f"{bad:,}", "num"),
                      (f"{bad / read:.2%}" if read else "–", "num")])
-    return _table([("Source", False), ("Rows read", True), ("Quarantined", True),
-                   ("Share", True)], rows) if rows else '<p class="empty">No sources.</p>'
+    return {"head": [("Source", False), ("Rows read", True), ("Quarantined", True),
+                     ("Share", True)], "rows": rows}
 
 
-def _findings_table(mismatches: pa.Table, cur: str) -> str:
+def _findings(mismatches: pa.Table) -> list[dict[str, Any]]:
     rows = []
     for r in largest_first(mismatches.to_pylist())[:MAX_ROWS]:
         ccy = r["currency"]
 
         def amount(v: Decimal | None, c: str | None = ccy) -> tuple[str, str]:
             return (_grouped_text(v, c), "num neg" if v is not None and v < 0 else "num")
-        rows.append([
-            (f'{escape(r["exception_id"])}<br><span class="pill {r["status"]}">'
-             f'{r["status"]}</span>', "code"),
-            (f'<div class="cat">{escape(human(r["category"]))}</div>'
-             f'<div class="detail">{escape(r["detail"])}</div>', "finding"),
-            (f'<span class="pill {escape(r["severity"])}">{escape(r["severity"])}</span>', ""),
-            (escape(r["legal_entity"] or ""), ""), (escape(r["object_id"]), "code"),
-            (r["period_start"].isoformat() if r["period_start"] else "", "nowrap"),
-            (escape((ccy or "").upper()), ""),
-            amount(r["expected_amount"]), amount(r["actual_amount"]), amount(r["difference"]),
-            (_grouped_text(r["leakage_amount_reporting"], None), "num")])
-    if not rows:
-        return '<p class="empty">No findings this cycle.</p>'
-    return _table([("Exception", False), ("Finding", False),
-                   ("Severity", False), ("Entity", False), ("Object", False),
-                   ("Period", False), ("Ccy", False), ("Expected", True), ("Actual", True),
-                   ("Difference", True), (f"Leakage ({cur})", True)], rows)
+        rows.append({
+            "exception_id": r["exception_id"], "status": r["status"],
+            "category": human(r["category"]), "detail": r["detail"],
+            "blocking": bool(r["blocking"]), "severity": r["severity"],
+            "entity": r["legal_entity"] or "", "object_id": r["object_id"],
+            "period": r["period_start"].isoformat() if r["period_start"] else "",
+            "currency": (ccy or "").upper(),
+            "amounts": [amount(r["expected_amount"]), amount(r["actual_amount"]),
+                        amount(r["difference"]),
+                        (_grouped_text(r["leakage_amount_reporting"], None), "num"),
+                        (_grouped_text(r["difference_reporting"], None), "num")]})
+    return rows
 
 
-def _expectations_table(summary: dict[str, Any]) -> str:
-    rows = summary.get("expectations") or []
-    if not rows:
-        return "<p>No expectation suites were validated for this cycle.</p>"
-    body = "".join(
-        f"<tr><td>{escape(e['suite'])}</td><td>{'pass' if e['success'] else 'FAIL'}</td>"
-        f"<td class=\"num\">{e['evaluated']:,}</td><td class=\"num\">{e['unexpected']:,}</td>"
-        f"<td>{escape(', '.join(e.get('failed', [])))}</td></tr>" for e in rows)
-    return ("<table><thead><tr><th>Suite</th><th>Result</th><th>Expectations</th>"
-            "<th>Unexpected</th><th>Failed</th></tr></thead><tbody>" + body + "</tbody></table>")
+def _expectations(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**e, "blocking_failed": list(e.get("blocking_failed", [])),
+             "other_failed": [c for c in e.get("failed", [])
+                              if c not in e.get("blocking_failed", [])]}
+            for e in summary.get("expectations") or []]
 
 
 def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[TrendPoint]) -> str:
-    """The page for one cycle: figures, charts, the findings largest first."""
-    cycle, cur = summary["cycle"], summary["reporting_currency"]
+    """The page for one cycle: figures, charts, the findings largest first (the template
+    templates/report.html.j2, autoescaped)."""
+    cur = summary["reporting_currency"]
     leak_cat = _desc((human(c), Decimal(v)) for c, v in summary["leakage_by_category"].items())
     leak_ent = _desc((e, Decimal(v)) for e, v in summary["leakage_by_legal_entity"].items())
     rates = [(human(r), Decimal(str(v))) for r, v in summary["match_rate"].items()
@@ -186,52 +193,36 @@ def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[T
     for p in trend:
         by_count["new"].append(Decimal(p.new))
         by_count["recurring"].append(Decimal(p.recurring))
-    banner = ('<div class="banner">Provisional: an intra-cycle run. These findings are not in '
-              "the exception ledger and may change before the close.</div>"
-              if summary["provisional"] else "")
-    if summary.get("status") == "not_passing":
-        failed = [f"{e['suite']}: {', '.join(e.get('blocking_failed', []))}"
-                  for e in summary.get("expectations", []) if e.get("blocking_failed")]
-        why = ("blocking expectations failed: " + "; ".join(failed)) if failed else \
-            "the expectation suites were not validated for this cycle"
-        banner += (f'<div class="banner">Not final: {escape(why)}. Details: the Data Docs in '
-                   "data_docs/index.html beside this page.</div>")
+    sources = _sources_table(summary)
+    # The charts are SVG that svg.py builds and escapes itself: marked safe here.
+    charts = [
+        {"title": "Leakage by category", "note": cur, "svg": Markup(hbars(
+            leak_cat, _grouped, color=AMBER, title="Leakage by category"))},
+        {"title": "Leakage by legal entity", "note": cur, "svg": Markup(hbars(
+            leak_ent, _grouped, color=NAVY, title="Leakage by legal entity"))},
+        {"title": "Match rate by recon", "note": "objects checked with no finding",
+         "svg": Markup(hbars(rates, lambda v: f"{v:.1%}", top=Decimal(1), color=TEAL,
+                             title="Match rate by recon"))},
+        {"title": "Rows read and quarantined by source", "note": "", "svg": None,
+         "head": sources["head"], "rows": sources["rows"], "empty": "No sources."},
+        {"title": "Leakage by cycle", "note": f"{cur}, latest run of each cycle",
+         "svg": Markup(columns(labels, [("leakage", AMBER, [p.leakage for p in trend])],
+                               _grouped, title="Leakage by cycle", muted=muted))},
+        {"title": "Open findings by cycle", "note": "latest run of each cycle",
+         "svg": Markup(columns(labels, [("new", NAVY, by_count["new"]),
+                                        ("recurring", GREY, by_count["recurring"])],
+                               lambda v: f"{v:,}", title="Open findings by cycle",
+                               muted=muted))},
+    ]
     shown = min(mismatches.num_rows, MAX_ROWS)
     note = (f"largest first; {shown:,} of {mismatches.num_rows:,}"
             if mismatches.num_rows > MAX_ROWS else "largest leakage, then difference, first")
-    body = [
-        _kpis(summary),
-        '<div class="grid">',
-        _section("Leakage by category", hbars(leak_cat, _grouped, color=AMBER,
-                                               title="Leakage by category"), cur),
-        _section("Leakage by legal entity", hbars(leak_ent, _grouped, color=NAVY,
-                                                   title="Leakage by legal entity"), cur),
-        _section("Match rate by recon", hbars(rates, lambda v: f"{v:.1%}", top=Decimal(1),
-                                               color=TEAL, title="Match rate by recon"),
-                 "objects checked with no finding"),
-        _section("Rows read and quarantined by source", _sources_table(summary)),
-        _section("Leakage by cycle", columns(labels, [("leakage", AMBER,
-                                                       [p.leakage for p in trend])],
-                                             _grouped, title="Leakage by cycle", muted=muted),
-                 f"{cur}, latest run of each cycle"),
-        _section("Open findings by cycle", columns(labels, [
-            ("new", NAVY, by_count["new"]), ("recurring", GREY, by_count["recurring"])],
-            lambda v: f"{v:,}", title="Open findings by cycle", muted=muted),
-            "latest run of each cycle"),
-        "</div>",
-        _section("Findings by category", _category_table(summary, mismatches)),
-        _section("Expectation suites", _expectations_table(summary),
-                 "Great Expectations; details in data_docs/index.html"),
-        '<div class="findings">' + _section("Findings", _findings_table(mismatches, cur), note)
-        + "</div>",
-        f"<footer>Generated {escape(summary['generated_at'])}. All findings: mismatches.csv "
-        "and report.xlsx beside this page; their lifecycle: exceptions.parquet.</footer>",
-    ]
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Reconciliation {escape(cycle)}</title><style>{CSS}</style></head><body>"
-        f"<header><h1>Close reconciliation · {escape(month_name(cycle))}</h1>"
-        f'<div class="meta">Cycle {escape(cycle)} · reporting currency {escape(cur)} · '
-        f"{summary['findings_total']:,} findings</div></header>{banner}<main>"
-        + "".join(body) + "</main></body></html>\n")
+    stake_recons, stake_entities = _stake_tables(summary)
+    return _TEMPLATE.render(
+        cycle=summary["cycle"], month=month_name(summary["cycle"]), cur=cur,
+        findings_total=summary["findings_total"], css=Markup(CSS),
+        status=summary["status"], status_text=summary["status_text"], kpis=_kpis(summary),
+        charts=charts, categories=_category_table(summary, mismatches),
+        stake_recons=stake_recons, stake_entities=stake_entities,
+        expectations=_expectations(summary), findings=_findings(mismatches),
+        findings_note=note, generated_at=summary["generated_at"]) + "\n"

@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from recon_pipeline.lib.atomic import locked, write_parquet
+from recon_pipeline.lib.registry import BY_CATEGORY
 from recon_pipeline.lib.reports.schema import (
     EVENTS_SCHEMA,
     EXCEPTIONS_SCHEMA,
@@ -75,10 +76,24 @@ def read_ledger(out: Path) -> LedgerState:
     for path in sorted((root / "cycles").glob("*.parquet")):
         match = _CYCLE_FILE.match(path.name)
         if match:
-            snapshots[match.group(1)] = conform(pq.read_table(path), SNAPSHOT_SCHEMA, str(path))
+            snapshots[match.group(1)] = conform(_with_columns_added_since(pq.read_table(path)),
+                                                SNAPSHOT_SCHEMA, str(path))
     parts = [conform(pq.read_table(p), EVENTS_SCHEMA, str(p)) for p in _event_files(root)]
     events = pa.concat_tables(parts) if parts else EVENTS_SCHEMA.empty_table()
     return LedgerState(snapshots, events)
+
+
+def _with_columns_added_since(snapshot: pa.Table) -> pa.Table:
+    """A snapshot written before ``difference_reporting`` and ``blocking`` existed, with them:
+    no amount at stake recorded (null), the registry's blocking flag."""
+    if "difference_reporting" not in snapshot.column_names:
+        snapshot = snapshot.append_column("difference_reporting", pa.nulls(
+            snapshot.num_rows, SNAPSHOT_SCHEMA.field("difference_reporting").type))
+    if "blocking" not in snapshot.column_names:
+        snapshot = snapshot.append_column("blocking", pa.array(
+            [BY_CATEGORY[c].blocking if c in BY_CATEGORY else False
+             for c in snapshot.column("category").to_pylist()], pa.bool_()))
+    return snapshot
 
 
 def _event_files(root: Path) -> list[Path]:

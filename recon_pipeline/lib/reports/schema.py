@@ -9,36 +9,24 @@ from __future__ import annotations
 import pyarrow as pa
 
 from recon_pipeline.lib.extract.schemas import QUARANTINE
+from recon_pipeline.lib.registry import BY_CATEGORY, CATEGORIES_OF, RegistryError
+from recon_pipeline.lib.registry import LEAKAGE_CATEGORIES as LEAKAGE_CATEGORIES
+from recon_pipeline.lib.registry import RECON_OF as RECON_OF
+from recon_pipeline.lib.registry import RECONS as RECONS
 
 #: Amounts in the object's currency, major units (JPY 0, USD 2, KWD 3 places fit).
 AMOUNT = pa.decimal128(18, 3)
-#: Leakage converted to the reporting currency, rounded to cents.
+#: Leakage and money at stake converted to the reporting currency, rounded to cents.
 REPORTING_AMOUNT = pa.decimal128(18, 2)
 STR = pa.string()
 
-#: Recon -> its categories, in the order of spec/mismatches.md.
-CATEGORIES: dict[str, tuple[str, ...]] = {
-    "billing_erp": ("invoice_not_posted", "invoice_amount_mismatch", "invoice_currency_mismatch",
-                    "invoice_period_mismatch", "invoice_entity_mismatch", "duplicate_posting",
-                    "posting_without_invoice"),
-    "gateway_erp": ("payment_not_posted", "payment_amount_mismatch", "fee_mismatch",
-                    "refund_not_posted", "refund_amount_mismatch", "posting_without_payment"),
-    "gateway_billing": ("invoice_paid_without_payment", "payment_unapplied"),
-    "payouts": ("payout_settlement_mismatch", "payout_posting_mismatch"),
-    "subscription_billing": ("unbilled_subscription", "underbilled_subscription",
-                             "overbilled_subscription", "duplicate_billing",
-                             "billed_after_cancellation"),
-    "usage_billing": ("unbilled_usage", "overbilled_usage", "orphan_usage"),
-    "customer_master": ("customer_missing_in_erp", "customer_missing_in_crm",
-                        "duplicate_customer", "customer_attribute_mismatch"),
-    "revenue": ("revenue_recognition_mismatch",),
-}
-RECONS: tuple[str, ...] = tuple(CATEGORIES)
-RECON_OF: dict[str, str] = {c: r for r, cs in CATEGORIES.items() for c in cs}
-LEAKAGE_CATEGORIES = frozenset({"unbilled_subscription", "underbilled_subscription",
-                                "unbilled_usage"})
+#: Recon -> its categories; the recons; category -> recon; the leakage categories: all from
+#: the registry (dbt_project/seeds/recon_categories.csv).
+CATEGORIES: dict[str, tuple[str, ...]] = CATEGORIES_OF
 MONEY_COLUMNS = ("expected_amount", "actual_amount", "difference", "leakage_amount",
-                 "leakage_amount_reporting")
+                 "leakage_amount_reporting", "difference_reporting")
+#: Money columns in the reporting currency (cents), not the finding's own currency.
+REPORTING_COLUMNS = ("leakage_amount_reporting", "difference_reporting")
 
 #: What the reconciliations hand in for one cycle: mismatches.parquet without
 #: ``exception_id`` and ``status``. Wider decimals are accepted when they cast losslessly.
@@ -59,6 +47,11 @@ FINDINGS_SCHEMA = pa.schema([
     pa.field("leakage_amount", AMOUNT),
     pa.field("leakage_amount_reporting", REPORTING_AMOUNT),
     pa.field("detail", STR, nullable=False),
+    # The money at stake: |difference| (one side missing: the whole amount) in the reporting
+    # currency at the leakage rate, half-even cents; null when the finding has no amount.
+    pa.field("difference_reporting", REPORTING_AMOUNT),
+    # The finding keeps the close from being final: its category's registry flag.
+    pa.field("blocking", pa.bool_(), nullable=False),
 ])
 
 #: mismatches.parquet: the findings with their stable id and new / recurring status.
@@ -124,12 +117,24 @@ def conform(table: pa.Table, schema: pa.Schema, what: str) -> pa.Table:
 
 
 def conform_findings(findings: pa.Table) -> pa.Table:
-    """Findings cast to FINDINGS_SCHEMA; checks category and recon, severity, decimal money."""
+    """Findings cast to FINDINGS_SCHEMA; checks category (a registry row) and its recon,
+    severity, decimal money. ``blocking`` is the registry's flag of the category (set here when
+    the findings lack it)."""
+    if "blocking" not in findings.column_names:
+        findings = findings.append_column("blocking", pa.nulls(findings.num_rows, pa.bool_()))
+    categories = findings.column("category").to_pylist()
+    unknown = sorted({str(c) for c in categories if c not in RECON_OF})
+    if unknown:
+        raise RegistryError(f"findings: category {unknown[0]!r} is not in the registry "
+                            "(dbt_project/seeds/recon_categories.csv)")
+    findings = findings.set_column(
+        findings.schema.get_field_index("blocking"), "blocking",
+        pa.array([BY_CATEGORY[c].blocking for c in categories], pa.bool_()))
     table = conform(findings, FINDINGS_SCHEMA, "findings")
     for recon, category, severity in zip(table.column("recon").to_pylist(),
                                          table.column("category").to_pylist(),
                                          table.column("severity").to_pylist(), strict=True):
-        if RECON_OF.get(category) != recon:
+        if RECON_OF[category] != recon:
             raise ValueError(f"findings: category {category!r} is not of recon {recon!r}")
         if severity not in ("error", "warning"):
             raise ValueError(f"findings: severity {severity!r} is not 'error' or 'warning'")

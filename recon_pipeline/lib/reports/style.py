@@ -49,6 +49,9 @@ tr.total td { font-weight:600; border-top:2px solid var(--line); background:#fff
 .pill.warning { background:#fff1dc; color:var(--amber); }
 .pill.new { background:#e3edfb; color:#1849a9; }
 .pill.recurring { background:#eceff3; color:#475467; }
+.pill.must-clear { background:#fde8e7; color:var(--red); font-weight:600; white-space:nowrap; }
+tr.blocking td:first-child { box-shadow: inset 3px 0 0 var(--red); }
+td.flag { color:var(--red); font-weight:600; white-space:nowrap; }
 .findings section { overflow-x:auto; }
 .findings table { font-size:12.5px; }
 p.empty { color:var(--muted); margin:6px 0; }

@@ -15,6 +15,7 @@ from recon_pipeline.lib.reports.schema import (
     MONEY_COLUMNS,
     QUARANTINE_SCHEMA,
     RECONS,
+    REPORTING_COLUMNS,
     conform,
 )
 
@@ -44,7 +45,7 @@ def mismatches_csv(mismatches: pa.Table) -> bytes:
         cells = []
         for name in mismatches.column_names:
             value = r[name]
-            if name == "leakage_amount_reporting":
+            if name in REPORTING_COLUMNS:
                 cells.append(money_text(value, places=2))
             elif name in MONEY_COLUMNS:
                 cells.append(money_text(value, r["currency"]))

@@ -22,6 +22,7 @@ from recon_pipeline.lib.reports.schema import conform_findings
 from recon_pipeline.lib.reports.tables import build_mismatches, conform_quarantine, mismatches_csv
 from recon_pipeline.lib.reports.trend import cycle_trend
 from recon_pipeline.lib.reports.xlsx import write_xlsx
+from recon_pipeline.lib.source_files import files_not_read
 
 REPORT_FILES = ("mismatches.parquet", "mismatches.csv", "report.xlsx", "report.html",
                 "summary.json", "quarantine.parquet")
@@ -100,6 +101,7 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
             rows_read=inputs.rows_read, rows_quarantined=quarantined,
             objects_checked=inputs.objects_checked, provisional=provisional,
             generated_at=now, validation=validation)
+        summary["files_not_read"] = files_not_read(quarantine)
         trend = cycle_trend(state, inputs.cycle, mismatches, provisional=provisional)
         folder = report_folder(out, inputs.cycle, provisional)
         files = {name: folder / name for name in REPORT_FILES}

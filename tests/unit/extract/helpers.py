@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 
 from recon_pipeline.lib.extract import extract_object
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"  # tests/samples/ (README there)
 
 
 def sample(name: str) -> dict[str, Any]:
-    """A genuine Stripe object of shared/samples/stripe/."""
+    """A genuine Stripe object of tests/samples/stripe/."""
     data: dict[str, Any] = json.loads((SAMPLES / "stripe" / f"{name}.json").read_text())
     return data
 

@@ -33,14 +33,20 @@ def test_missing_required_file_but_not_optional_ones(tmp_path: Path) -> None:
     assert report.tables == {"events": 0}
 
 
-def test_corrupt_gzip_is_a_source_error_and_leaves_no_table(tmp_path: Path) -> None:
+def test_corrupt_gzip_is_quarantined_whole_and_the_other_files_load(tmp_path: Path) -> None:
+    """A truncated gzip is not read at all (no half of its rows taken as all of them)."""
     path = tmp_path / "s" / "payments" / "refunds.jsonl.gz"
     path.parent.mkdir(parents=True)
     path.write_bytes(gzip.compress(b'{"id": "re_1"}\n' * 1000)[:-40])
-    with pytest.raises(SourceError, match=r"cannot read .*refunds\.jsonl\.gz"):
-        extract_object(tmp_path / "s", "payments/refunds", tmp_path / "o")
-    assert not (tmp_path / "o" / "payments" / "refunds.parquet").exists()
-    assert not list((tmp_path / "o" / "payments").glob("*.tmp"))
+    write_lines(tmp_path / "s", "payments/refunds.jsonl", [{"id": "re_2", "object": "refund"}])
+    report = extract_object(tmp_path / "s", "payments/refunds", tmp_path / "o")
+    read = {f.file: f.rows_read for f in report.files}
+    assert read == {"payments/refunds.jsonl.gz": 0, "payments/refunds.jsonl": 1}
+    bad = pq.read_table(tmp_path / "o" / "_parts" / "payments__refunds.quarantine.parquet")
+    [row] = [r for r in bad.to_pylist() if r["file"].endswith(".gz")]
+    assert (row["file"], row["line"]) == ("payments/refunds.jsonl.gz", 0)
+    assert "not a complete gzip file (truncated" in row["reason"]
+    assert not list((tmp_path / "o" / "payments").glob(".*.tmp"))
 
 
 def test_csv_without_its_columns(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Every genuine Stripe sample (current API shape) is read without losing a field sources.md
+"""Every genuine Stripe sample (current API shape) is read without losing a field docs/sources.md
 names; CloudEvents examples without a usage value are quarantined, not dropped."""
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ import pyarrow as pa
 from recon_pipeline.lib.reports import FINDINGS_SCHEMA, QUARANTINE_SCHEMA, CycleInputs
 
 ENTITY_OF = {"usd": "US01", "eur": "DE01", "gbp": "GB01", "jpy": "JP01"}
+#: Rates to the reporting currency (USD) for the money at stake; fixed, as the rest is.
+RATE_OF = {"usd": Decimal(1), "eur": Decimal("1.1"), "gbp": Decimal("1.3"),
+           "jpy": Decimal("0.0067"), "kwd": Decimal("3.25")}
 SOURCES = ("billing", "payments", "erp", "usage", "crm", "reference")
 #: One extra finding per cycle in a three-decimal currency, so KWD's 0.001 is exercised.
 KWD_OBJECT = "in_kwd_three_decimals"
@@ -60,7 +63,13 @@ def finding(row: dict[str, str]) -> dict[str, object]:
                                      if row["leakage_amount_reporting"] else None),
         "detail": f"{row['category'].replace('_', ' ').capitalize()} on {obj}"
                   f"{' (' + row['note'] + ')' if row['note'] else ''}.",
+        "difference_reporting": at_stake(actual - expected, cur),
     }
+
+
+def at_stake(difference: Decimal, currency: str) -> Decimal:
+    """|difference| in USD at the kit's rate, half-even cents."""
+    return (abs(difference) * RATE_OF.get(currency, Decimal(1))).quantize(Decimal("0.01"))
 
 
 def findings_table(rows: list[dict[str, str]], cycle: str, *, kwd: bool = True,
@@ -73,7 +82,8 @@ def findings_table(rows: list[dict[str, str]], cycle: str, *, kwd: bool = True,
             "object_id": KWD_OBJECT, "period_start": "", "related_id": "", "currency": "kwd",
             "leakage_amount": "", "leakage_amount_reporting": "", "note": ""}),
             "expected_amount": Decimal("1234.567"), "actual_amount": Decimal("1234.568"),
-            "difference": Decimal("0.001")})
+            "difference": Decimal("0.001"), "difference_reporting": at_stake(Decimal("0.001"),
+                                                                            "kwd")})
     return pa.Table.from_pylist(out, schema=FINDINGS_SCHEMA)
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -20,6 +17,8 @@ import pyarrow.parquet as pq
 import pytest
 from openpyxl import load_workbook
 
+from recon_pipeline.lib.contract import check_outputs
+from recon_pipeline.lib.registry import BLOCKING_CATEGORIES
 from recon_pipeline.lib.reports import (
     MISMATCHES_SCHEMA,
     REPORT_FILES,
@@ -42,16 +41,8 @@ def out(sources: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_outputs_keep_the_contract(out: Path, shared_dir: Path) -> None:
-    checker = shared_dir / "tools" / "check_outputs.py"
-    if not checker.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{checker} is missing")
-        pytest.skip(f"{checker} is missing")
-    done = subprocess.run([sys.executable, str(checker), str(out), CYCLE],
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "contract: kept" in done.stdout
+def test_outputs_keep_the_contract(out: Path) -> None:
+    assert check_outputs(out, CYCLE) == []
     assert sorted(p.name for p in (out / "reports" / CYCLE).iterdir()) == sorted(REPORT_FILES)
 
 
@@ -95,6 +86,16 @@ def test_summary_json(out: Path, sources: Path) -> None:
     figures = headline_figures(summary)
     assert figures["findings"] == len(truth) + 1
     assert figures["leakage_total_reporting"] == f"{total:.2f} USD"
+    # The money at stake: every finding's |difference| in USD, totalled three ways.
+    mismatches = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet").to_pylist()
+    stake = sum((r["difference_reporting"] for r in mismatches
+                 if r["difference_reporting"] is not None), Decimal(0))
+    assert stake > total and summary["at_stake_total_reporting"] == f"{stake:.2f}"
+    for key in ("at_stake_by_category", "at_stake_by_recon", "at_stake_by_legal_entity"):
+        assert sum(Decimal(v) for v in summary[key].values()) == stake, key
+    jp01 = sum((r["difference_reporting"] for r in mismatches if r["legal_entity"] == "JP01"),
+               Decimal(0))
+    assert summary["at_stake_by_legal_entity"]["JP01"] == f"{jp01:.2f}"
     assert figures["leakage_reporting_minor"] == int(total * 100)
     assert figures[f"match_rate_{RECONS[0]}"] == summary["match_rate"][RECONS[0]]
     # No expectation results were handed in: written, but not final.
@@ -104,14 +105,23 @@ def test_summary_json(out: Path, sources: Path) -> None:
 
 def test_workbook(out: Path) -> None:
     wb = load_workbook(out / "reports" / CYCLE / "report.xlsx")
-    assert wb.sheetnames == ["Summary", *RECONS, "quarantine"]
+    assert wb.sheetnames == ["Summary", *RECONS, "quarantine", "expectations"]
     assert wb["Summary"].freeze_panes == "A4"
+    # Not final, said in its own row in the page's words (no expectations were handed in).
+    summary_json = json.loads((out / "reports" / CYCLE / "summary.json").read_text("utf-8"))
+    assert wb["Summary"]["A3"].value == summary_json["status_text"]
+    assert wb["Summary"]["A3"].value.startswith(
+        f"Not final: {summary_json['blocking_findings']} findings in categories that must be "
+        "cleared before the close")
+    assert wb["expectations"]["A2"].value == "No expectation suites were validated for this cycle."
     mismatches = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet").to_pylist()
+    summary_labels = {row[1] for row in wb["Summary"].iter_rows(min_row=7, max_col=2,
+                                                                values_only=True) if row[1]}
     for recon in RECONS:
         ws = wb[recon]
         rows = [r for r in mismatches if r["recon"] == recon]
         assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:P")
+        assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:R")
         assert ws.max_row == max(1, len(rows) + 1)
         assert ws.column_dimensions["A"].width >= 14
         header = [c.value for c in ws[1]]
@@ -123,6 +133,12 @@ def test_workbook(out: Path) -> None:
             assert cells["Exception id"].data_type == "s"
             if cells["Leakage (USD)"].value is not None:
                 assert '"USD"' in cells["Leakage (USD)"].number_format
+            # The same category labels as the Summary sheet; the findings that must be cleared
+            # before the close marked.
+            assert cells["Category"].value in summary_labels
+            assert cells["Must clear before close"].value in ("yes", None)
+            if cells["At stake (USD)"].value is not None:
+                assert '"USD"' in cells["At stake (USD)"].number_format
             if cells["Period start"].value is not None:
                 assert cells["Period start"].is_date
             if currency == "JPY":
@@ -131,8 +147,15 @@ def test_workbook(out: Path) -> None:
                 assert cells["Difference"].number_format.startswith('#,##0.000 "KWD"')
                 assert cells["Difference"].value == pytest.approx(0.001)
     summary = wb["Summary"]
-    labels = {row[1]: row for row in summary.iter_rows(min_row=5, max_col=6, values_only=True)}
+    labels = {row[1]: row for row in summary.iter_rows(min_row=5, max_col=8, values_only=True)}
     assert labels["Unbilled subscription"][5] == pytest.approx(294.0)
+    assert labels["Unbilled subscription"][7] is None  # leakage, not blocking
+    assert labels["Invoice not posted"][7] == "yes"
+    blocking = [r for r in mismatches if r["blocking"]]
+    assert blocking and all(r["category"] in BLOCKING_CATEGORIES for r in blocking)
+    total_row = next(row for row in summary.iter_rows(min_row=5, max_col=8, values_only=True)
+                     if row[0] == "Total")
+    assert total_row[7] == len(blocking) == summary_json["blocking_findings"]
     assert wb["quarantine"].max_row > 1
 
 
@@ -159,6 +182,33 @@ def test_page_is_self_contained(out: Path) -> None:
     assert KWD_OBJECT in page
 
 
+def test_page_says_where_the_close_stands(out: Path) -> None:
+    """The banner in plain words, the findings that must be cleared marked, money at stake."""
+    page = (out / "reports" / CYCLE / "report.html").read_text("utf-8")
+    summary = json.loads((out / "reports" / CYCLE / "summary.json").read_text("utf-8"))
+    n = summary["blocking_findings"]
+    assert f'<div class="banner">Not final: {n} findings in categories that must be cleared ' \
+           "before the close" in page
+    assert page.count('<span class="pill must-clear"') == n
+    assert page.count('<tr class="blocking">') == n
+    stake = Decimal(summary["at_stake_total_reporting"])
+    assert f'<div class="value">{stake:,.2f}</div>' in page
+    assert "Money at stake by recon and legal entity<" in page
+
+
+def test_page_escapes_text_from_the_data(sources: Path, tmp_path: Path) -> None:
+    """The template autoescapes: a detail holding markup is shown as text, never run."""
+    inputs = cycle_inputs(sources, CYCLE)
+    detail = inputs.findings.column("detail").to_pylist()
+    detail[0] = '<script>alert("x")</script> & <b>bold</b>'
+    findings = inputs.findings.set_column(
+        inputs.findings.schema.get_field_index("detail"), "detail", pa.array(detail))
+    write_reports(tmp_path, replace(inputs, findings=findings), now=NOW)
+    page = (tmp_path / "reports" / CYCLE / "report.html").read_text("utf-8")
+    assert "<script" not in page and "<b>bold" not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page
+
+
 def test_markdown_preview_lists_the_largest_first(out: Path) -> None:
     table = pq.read_table(out / "reports" / CYCLE / "mismatches.parquet")
     text = markdown_preview(table, 3)
@@ -169,3 +219,19 @@ def test_markdown_preview_lists_the_largest_first(out: Path) -> None:
     assert markdown_preview(table.slice(0, 0)) == "_No findings._"
     raw = markdown_preview(table.drop_columns(["exception_id", "status"]), 1)
     assert "294.00" in raw.splitlines()[2]
+
+
+def test_files_not_read_are_in_the_summary(sources: Path, tmp_path: Path) -> None:
+    """A whole file quarantined (line 0: a link out, a FIFO, a truncated gzip) is listed."""
+    inputs = cycle_inputs(sources, CYCLE)
+    whole = pa.Table.from_pylist([{
+        "source": "usage", "file": "usage/events-09.jsonl.gz", "line": 0, "record": "",
+        "reason": "usage/events-09.jsonl.gz is not a complete gzip file (truncated): not read"}],
+        schema=inputs.quarantine.schema)
+    result = write_reports(tmp_path, replace(inputs, quarantine=pa.concat_tables(
+        [inputs.quarantine, whole])), now=NOW, provisional=True)
+    assert result.summary["files_not_read"] == [{
+        "source": "usage", "file": "usage/events-09.jsonl.gz",
+        "reason": "usage/events-09.jsonl.gz is not a complete gzip file (truncated): not read"}]
+    summary = json.loads((result.folder / "summary.json").read_text())
+    assert summary["files_not_read"] == result.summary["files_not_read"]

@@ -6,26 +6,22 @@
     columns of mismatches.parquet (interfaces.md) except exception_id and status, which the
     reports add.
 
-    `recon_models` lists the recon models to union; a recon joins the report by being listed.
+    Each finding also gets `blocking` from the registry (seeds/recon_categories.csv; a category
+    the registry lacks leaves it null, which the not_null test stops) and `difference_reporting`,
+    the money at stake: the absolute difference (one side missing: the whole amount) converted
+    at the same rate, half-even cents.
+
+    The recon models unioned are the macro recon_names(); a recon joins the report by being
+    listed there and in the registry.
 -#}
-{%- set recon_models = [
-    'recon_billing_erp',
-    'recon_gateway_erp',
-    'recon_gateway_billing',
-    'recon_payouts',
-    'recon_revenue',
-    'recon_subscription_billing',
-    'recon_usage_billing',
-    'recon_customer_master',
-] -%}
 {%- set text = dbt.type_string() -%}
 
 with findings as (
-    {% for model in recon_models -%}
+    {% for recon in recon_names() -%}
     select
         cycle, recon, category, severity, legal_entity, customer_id, object_id, period_start,
         related_id, currency, expected_amount, actual_amount, difference, leakage_amount, detail
-    from {{ ref(model) }}
+    from {{ ref('recon_' ~ recon) }}
     where {{ in_cycle_window('cycle', every_cycle_in_unit_tests=false) }}
     {% if not loop.last %}union all
     {% endif -%}
@@ -46,29 +42,42 @@ rates as (
             fx.valid_until_date is null
             or fx.valid_until_date > {{ cycle_last_date('cycles.cycle') }}
         )
+),
+
+converted as (
+    select
+        findings.*,
+        case when upper(findings.currency) = upper('{{ var('reporting_currency') }}') then 1
+            else rates.rate_to_reporting end as rate
+    from findings
+    left join rates
+        on upper(findings.currency) = rates.currency
+        and findings.cycle = rates.cycle
 )
 
 select
-    cast(findings.cycle as {{ text }}) as cycle,
-    cast(findings.recon as {{ text }}) as recon,
-    cast(findings.category as {{ text }}) as category,
-    cast(findings.severity as {{ text }}) as severity,
-    cast(findings.legal_entity as {{ text }}) as legal_entity,
-    cast(findings.customer_id as {{ text }}) as customer_id,
-    cast(findings.object_id as {{ text }}) as object_id,
-    cast(findings.period_start as date) as period_start,
-    cast(findings.related_id as {{ text }}) as related_id,
-    cast(upper(findings.currency) as {{ text }}) as currency,
-    cast(findings.expected_amount as {{ type_decimal(18, 3) }}) as expected_amount,
-    cast(findings.actual_amount as {{ type_decimal(18, 3) }}) as actual_amount,
-    cast(findings.difference as {{ type_decimal(18, 3) }}) as difference,
-    cast(findings.leakage_amount as {{ type_decimal(18, 3) }}) as leakage_amount,
+    cast(converted.cycle as {{ text }}) as cycle,
+    cast(converted.recon as {{ text }}) as recon,
+    cast(converted.category as {{ text }}) as category,
+    cast(converted.severity as {{ text }}) as severity,
+    cast(converted.legal_entity as {{ text }}) as legal_entity,
+    cast(converted.customer_id as {{ text }}) as customer_id,
+    cast(converted.object_id as {{ text }}) as object_id,
+    cast(converted.period_start as date) as period_start,
+    cast(converted.related_id as {{ text }}) as related_id,
+    cast(upper(converted.currency) as {{ text }}) as currency,
+    cast(converted.expected_amount as {{ type_decimal(18, 3) }}) as expected_amount,
+    cast(converted.actual_amount as {{ type_decimal(18, 3) }}) as actual_amount,
+    cast(converted.difference as {{ type_decimal(18, 3) }}) as difference,
+    cast(converted.leakage_amount as {{ type_decimal(18, 3) }}) as leakage_amount,
+    cast({{ round_half_even('converted.leakage_amount * converted.rate', 2) }}
+        as {{ type_decimal(18, 2) }}) as leakage_amount_reporting,
+    cast(converted.detail as {{ text }}) as detail,
     cast({{ round_half_even(
-        'findings.leakage_amount * case when upper(findings.currency) = '
-        ~ "upper('" ~ var('reporting_currency') ~ "') then 1 else rates.rate_to_reporting end",
-        2) }} as {{ type_decimal(18, 2) }}) as leakage_amount_reporting,
-    cast(findings.detail as {{ text }}) as detail
-from findings
-left join rates
-    on upper(findings.currency) = rates.currency
-    and findings.cycle = rates.cycle
+        'abs(coalesce(converted.difference, converted.expected_amount, converted.actual_amount))'
+        ~ ' * converted.rate', 2) }} as {{ type_decimal(18, 2) }}) as difference_reporting,
+    registry.blocking
+from converted
+left join {{ ref('recon_categories') }} as registry
+    on converted.category = registry.category
+

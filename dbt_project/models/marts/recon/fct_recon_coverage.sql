@@ -4,21 +4,12 @@
     recon and cycle (0 when it had nothing to look at), from which the reports compute match
     rates (objects without a finding / objects checked). Incremental: a run replaces its
     cycle's rows only.
+    The recons are the macro recon_names() (kept equal to the registry by a data test).
 -#}
-{%- set coverage_models = {
-    'billing_erp': 'recon_billing_erp__coverage',
-    'gateway_erp': 'recon_gateway_erp__coverage',
-    'gateway_billing': 'recon_gateway_billing__coverage',
-    'payouts': 'recon_payouts__coverage',
-    'revenue': 'recon_revenue__coverage',
-    'subscription_billing': 'recon_subscription_billing__coverage',
-    'usage_billing': 'recon_usage_billing__coverage',
-    'customer_master': 'recon_customer_master__coverage',
-} -%}
 {%- set text = dbt.type_string() -%}
 
 with recons as (
-    {% for recon in coverage_models | sort -%}
+    {% for recon in recon_names() | sort -%}
     select cast('{{ recon }}' as {{ text }}) as recon
     {% if not loop.last %}union all
     {% endif -%}
@@ -26,9 +17,9 @@ with recons as (
 ),
 
 coverage as (
-    {% for recon, model in coverage_models | dictsort -%}
+    {% for recon in recon_names() | sort -%}
     select cycle, recon, objects_checked
-    from {{ ref(model) }}
+    from {{ ref('recon_' ~ recon ~ '__coverage') }}
     where {{ in_cycle_window('cycle', every_cycle_in_unit_tests=false) }}
     {% if not loop.last %}union all
     {% endif -%}

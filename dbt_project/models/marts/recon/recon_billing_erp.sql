@@ -6,13 +6,6 @@
     _recon__contract.md says.
 -#}
 {%- set text = dbt.type_string() -%}
-{%- set money_text -%}
-    case {{ currency_exponent('__CURRENCY__') }}
-        when 0 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 0) }}) as {{ text }})
-        when 3 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 3) }}) as {{ text }})
-        else cast(cast(__AMOUNT__ as {{ type_decimal(18, 2) }}) as {{ text }})
-    end
-{%- endset -%}
 
 with invoices as (
     select * from {{ ref('fct_invoices') }}
@@ -100,7 +93,7 @@ not_posted as (
         cast(0 as {{ type_decimal(18, 3) }}) as actual_amount,
         {{ dbt.concat([
             "'Invoice '", "unposted.document_id", "' for '", "unposted.currency", "' '",
-            money_text | replace('__AMOUNT__', minor_to_major('unposted.amount_minor', 'unposted.currency')) | replace('__CURRENCY__', 'unposted.currency'),
+            amount_text(minor_to_major('unposted.amount_minor', 'unposted.currency'), 'unposted.currency'),
             "' was finalized but never posted to the ledger.'"]) }} as detail
     from unposted
     where unposted.document_kind = 'invoice'
@@ -119,9 +112,9 @@ amount_mismatches as (
         posted_amount as actual_amount,
         {{ dbt.concat([
             "'Invoice '", "invoice_id", "' totals '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'total_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('total_amount', 'currency'),
             "' but the ledger posted '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'posted_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('posted_amount', 'currency'),
             "' to accounts receivable.'"]) }} as detail
     from compared
     where currency_journal_id is null
@@ -236,7 +229,7 @@ postings_without_invoice as (
         cast(coalesce(posted_amount, 0) as {{ type_decimal(18, 3) }}) as actual_amount,
         {{ dbt.concat([
             "'Ledger journal '", "journal_id", "' posts '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'coalesce(posted_amount, 0)') | replace('__CURRENCY__', 'currency'),
+            amount_text('coalesce(posted_amount, 0)', 'currency'),
             "' in '", "cycle", "' to invoice '", "document_ref",
             "', which is no finalized invoice.'"]) }} as detail
     from journals_without_invoice
@@ -277,7 +270,7 @@ kept as (
 )
 
 select
-    {{ ledger_finding_columns('billing_erp', 'coalesce(customers.legal_entity_id, kept.journal_legal_entity_id)') }}
+    {{ finding_columns('billing_erp', 'kept', 'coalesce(customers.legal_entity_id, kept.journal_legal_entity_id)') }}
 from kept
 left join customers
     on kept.customer_id = customers.customer_id

@@ -106,25 +106,8 @@ described as (
         on findings.customer_id = erp_codes.customer_id
 )
 
-select
-    described.cycle,
-    cast('customer_master' as {{ dbt.type_string() }}) as recon,
-    described.category,
-    cast(coalesce(severities.severity, 'error') as {{ dbt.type_string() }}) as severity,
-    described.legal_entity_id as legal_entity,
-    described.customer_id,
-    described.customer_id as object_id,
-    cast(null as date) as period_start,
-    case
-        when described.category = 'customer_missing_in_erp' then null
-        else described.erp_customer_codes
-    end as related_id,
-    cast(null as {{ dbt.type_string() }}) as currency,
-    cast(null as {{ type_decimal(18, 3) }}) as expected_amount,
-    cast(null as {{ type_decimal(18, 3) }}) as actual_amount,
-    cast(null as {{ type_decimal(18, 3) }}) as difference,
-    cast(null as {{ type_decimal(18, 3) }}) as leakage_amount,
-    case described.category
+{%- set detail -%}
+case described.category
         when 'customer_missing_in_erp' then {{ dbt.concat([
             "described.customer_label",
             "' was invoiced in '", "described.cycle",
@@ -152,7 +135,16 @@ select
                 ~ ", '')",
             "').'"
         ]) }}
-    end as detail
+    end
+{%- endset %}
+
+select
+    {{ finding_columns('customer_master', 'described', 'described.legal_entity_id',
+        object_id='described.customer_id',
+        related_id="case when described.category = 'customer_missing_in_erp' then null"
+            ~ " else described.erp_customer_codes end",
+        currency='null', expected_amount='null', actual_amount='null', difference='null',
+        detail=detail) }}
 from described
 left join {{ ref('int_recon_severities') }} as severities
     on described.category = severities.category

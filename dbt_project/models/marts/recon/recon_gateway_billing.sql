@@ -5,13 +5,6 @@
     finding, every cycle; columns as _recon__contract.md says.
 -#}
 {%- set text = dbt.type_string() -%}
-{%- set money_text -%}
-    case {{ currency_exponent('__CURRENCY__') }}
-        when 0 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 0) }}) as {{ text }})
-        when 3 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 3) }}) as {{ text }})
-        else cast(cast(__AMOUNT__ as {{ type_decimal(18, 2) }}) as {{ text }})
-    end
-{%- endset -%}
 
 with invoices as (
     select * from {{ ref('fct_invoices') }}
@@ -42,7 +35,7 @@ paid_without_payment as (
         cast(0 as {{ type_decimal(18, 3) }}) as actual_amount,
         {{ dbt.concat([
             "'Invoice '", "invoice_id", "' is marked paid ('", "currency", "' '",
-            money_text | replace('__AMOUNT__', minor_to_major('amount_paid_minor', 'currency')) | replace('__CURRENCY__', 'currency'),
+            amount_text(minor_to_major('amount_paid_minor', 'currency'), 'currency'),
             "') but no succeeded gateway payment is linked to it.'"]) }} as detail
     from invoices
     where status = 'paid'
@@ -73,7 +66,7 @@ unapplied_payments as (
         {{ minor_to_major('charges.effective_amount_minor', 'charges.currency') }} as actual_amount,
         {{ dbt.concat([
             "'Payment '", "charges.charge_id", "' of '", "charges.currency", "' '",
-            money_text | replace('__AMOUNT__', minor_to_major('charges.effective_amount_minor', 'charges.currency')) | replace('__CURRENCY__', 'charges.currency'),
+            amount_text(minor_to_major('charges.effective_amount_minor', 'charges.currency'), 'charges.currency'),
             "' succeeded but invoice '", "unapplied_links.invoice_id", "' is still '",
             "unapplied_links.invoice_status", "'.'"]) }} as detail
     from charges
@@ -98,7 +91,7 @@ kept as (
 )
 
 select
-    {{ ledger_finding_columns('gateway_billing', 'customers.legal_entity_id') }}
+    {{ finding_columns('gateway_billing', 'kept', 'customers.legal_entity_id') }}
 from kept
 left join {{ ref('dim_customers') }} as customers
     on kept.customer_id = customers.customer_id

@@ -5,13 +5,6 @@
     no succeeded charge. One row per finding, every cycle; columns as _recon__contract.md says.
 -#}
 {%- set text = dbt.type_string() -%}
-{%- set money_text -%}
-    case {{ currency_exponent('__CURRENCY__') }}
-        when 0 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 0) }}) as {{ text }})
-        when 3 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 3) }}) as {{ text }})
-        else cast(cast(__AMOUNT__ as {{ type_decimal(18, 2) }}) as {{ text }})
-    end
-{%- endset -%}
 
 with charges as (
     select * from {{ ref('fct_charges') }}
@@ -108,7 +101,7 @@ not_posted as (
         {{ dbt.concat([
             "case unposted.document_kind when 'charge' then 'Payment ' else 'Refund ' end",
             "unposted.document_id", "' of '", "unposted.currency", "' '",
-            money_text | replace('__AMOUNT__', minor_to_major('unposted.amount_minor', 'unposted.currency')) | replace('__CURRENCY__', 'unposted.currency'),
+            amount_text(minor_to_major('unposted.amount_minor', 'unposted.currency'), 'unposted.currency'),
             "' succeeded at the gateway but was never posted to the ledger.'"]) }} as detail
     from unposted
     left join charges
@@ -131,9 +124,9 @@ payment_amount_mismatches as (
         posted_amount as actual_amount,
         {{ dbt.concat([
             "'Payment '", "charge_id", "' settled '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'charge_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('charge_amount', 'currency'),
             "' but the ledger posted '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'posted_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('posted_amount', 'currency'),
             "' to gateway clearing.'"]) }} as detail
     from posted_charges
     where abs(posted_amount_minor - effective_amount_minor) > {{ var('tolerance_minor') }}
@@ -152,9 +145,9 @@ fee_mismatches as (
         posted_fee_amount as actual_amount,
         {{ dbt.concat([
             "'The gateway charged a fee of '", "fee_currency", "' '",
-            money_text | replace('__AMOUNT__', 'fee_amount') | replace('__CURRENCY__', 'fee_currency'),
+            amount_text('fee_amount', 'fee_currency'),
             "' on payment '", "charge_id", "' but the ledger posted '", "fee_currency", "' '",
-            money_text | replace('__AMOUNT__', 'posted_fee_amount') | replace('__CURRENCY__', 'fee_currency'),
+            amount_text('posted_fee_amount', 'fee_currency'),
             "' to gateway fees.'"]) }} as detail
     from posted_charges
     where balance_transaction_id is not null
@@ -174,9 +167,9 @@ refund_amount_mismatches as (
         posted_amount as actual_amount,
         {{ dbt.concat([
             "'Refund '", "refund_id", "' of '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'refund_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('refund_amount', 'currency'),
             "' was posted to the ledger as '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'posted_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('posted_amount', 'currency'),
             "'.'"]) }} as detail
     from posted_refunds
     where abs(posted_amount_minor - amount_minor) > {{ var('tolerance_minor') }}
@@ -210,7 +203,7 @@ postings_without_payment as (
         {{ dbt.concat([
             "'Ledger journal '", "payment_journals_by_period.journal_id", "' posts a payment of '",
             "payment_journals_by_period.currency", "' '",
-            money_text | replace('__AMOUNT__', 'coalesce(payment_journals_by_period.posted_amount, 0)') | replace('__CURRENCY__', 'payment_journals_by_period.currency'),
+            amount_text('coalesce(payment_journals_by_period.posted_amount, 0)', 'payment_journals_by_period.currency'),
             "' for '", "payment_journals_by_period.document_ref",
             "case when charges.charge_id is null then ', which is no gateway charge.' "
             ~ "else ', a charge that did not succeed.' end"]) }} as detail
@@ -252,7 +245,7 @@ kept as (
 )
 
 select
-    {{ ledger_finding_columns('gateway_erp', 'coalesce(customers.legal_entity_id, kept.journal_legal_entity_id)') }}
+    {{ finding_columns('gateway_erp', 'kept', 'coalesce(customers.legal_entity_id, kept.journal_legal_entity_id)') }}
 from kept
 left join {{ ref('dim_customers') }} as customers
     on kept.customer_id = customers.customer_id

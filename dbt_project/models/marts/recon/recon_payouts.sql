@@ -5,13 +5,6 @@
     columns as _recon__contract.md says.
 -#}
 {%- set text = dbt.type_string() -%}
-{%- set money_text -%}
-    case {{ currency_exponent('__CURRENCY__') }}
-        when 0 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 0) }}) as {{ text }})
-        when 3 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 3) }}) as {{ text }})
-        else cast(cast(__AMOUNT__ as {{ type_decimal(18, 2) }}) as {{ text }})
-    end
-{%- endset -%}
 
 with payouts as (
     select
@@ -48,9 +41,9 @@ settlement_mismatches as (
         settled_amount as actual_amount,
         {{ dbt.concat([
             "'Payout '", "payout_id", "' of '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'payout_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('payout_amount', 'currency'),
             "' settles balance transactions netting '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'settled_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('settled_amount', 'currency'),
             "'.'"]) }} as detail
     from payouts
     where settled_transaction_count > 0
@@ -70,13 +63,13 @@ posting_mismatches as (
         case
             when not is_posted then {{ dbt.concat([
                 "'Payout '", "payout_id", "' of '", "currency", "' '",
-                money_text | replace('__AMOUNT__', 'payout_amount') | replace('__CURRENCY__', 'currency'),
+                amount_text('payout_amount', 'currency'),
                 "' arrived but was never posted to the ledger.'"]) }}
             else {{ dbt.concat([
                 "'Payout '", "payout_id", "' of '", "currency", "' '",
-                money_text | replace('__AMOUNT__', 'payout_amount') | replace('__CURRENCY__', 'currency'),
+                amount_text('payout_amount', 'currency'),
                 "' was posted to cash as '", "currency", "' '",
-                money_text | replace('__AMOUNT__', 'posted_amount') | replace('__CURRENCY__', 'currency'),
+                amount_text('posted_amount', 'currency'),
                 "'.'"]) }}
         end as detail
     from payouts
@@ -102,11 +95,24 @@ kept as (
         duplicated.document_ref is not null
         and findings.category = 'payout_posting_mismatch'
     )
+),
+
+currency_entities as (
+    -- The legal entity whose functional currency a payout is in, where only one has it: the
+    -- entity of a payout that was never posted (so has no journal entity).
+    select upper(functional_currency) as currency, min(legal_entity_id) as legal_entity_id
+    from {{ ref('dim_legal_entities') }}
+    group by upper(functional_currency)
+    having count(*) = 1
 )
 
 select
-    {{ ledger_finding_columns('payouts', 'kept.journal_legal_entity_id', customer_id='null') }}
+    {{ finding_columns('payouts', 'kept',
+        'coalesce(kept.journal_legal_entity_id, currency_entities.legal_entity_id)',
+        customer_id='null') }}
 from kept
+left join currency_entities
+    on upper(kept.currency) = currency_entities.currency
 left join {{ ref('int_recon_severities') }} as severities
     on kept.category = severities.category
 {% endcall %}

@@ -8,13 +8,6 @@
     cycles have not ended); columns as _recon__contract.md says.
 -#}
 {%- set text = dbt.type_string() -%}
-{%- set money_text -%}
-    case {{ currency_exponent('__CURRENCY__') }}
-        when 0 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 0) }}) as {{ text }})
-        when 3 then cast(cast(__AMOUNT__ as {{ type_decimal(18, 3) }}) as {{ text }})
-        else cast(cast(__AMOUNT__ as {{ type_decimal(18, 2) }}) as {{ text }})
-    end
-{%- endset -%}
 
 with expected as (
     select
@@ -82,9 +75,9 @@ findings as (
         cast(posted_amount as {{ type_decimal(18, 3) }}) as actual_amount,
         {{ dbt.concat([
             "'Invoice '", "invoice_id", "' should recognise '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'expected_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('expected_amount', 'currency'),
             "' of revenue in '", "cycle", "' but the ledger recognised '", "currency", "' '",
-            money_text | replace('__AMOUNT__', 'posted_amount') | replace('__CURRENCY__', 'currency'),
+            amount_text('posted_amount', 'currency'),
             "'.'"]) }} as detail
     from mismatches
 ),
@@ -104,7 +97,7 @@ kept as (
 )
 
 select
-    {{ ledger_finding_columns('revenue', 'coalesce(customers.legal_entity_id, kept.journal_legal_entity_id)') }}
+    {{ finding_columns('revenue', 'kept', 'coalesce(customers.legal_entity_id, kept.journal_legal_entity_id)') }}
 from kept
 left join {{ ref('dim_customers') }} as customers
     on kept.customer_id = customers.customer_id

@@ -13,17 +13,6 @@
       period starts at or after its subscription's end, in the invoice's cycle.
 -#}
 {%- set tolerance = var('tolerance_minor', 1) -%}
-{#- An amount in minor units (AMOUNT) as text in major units with its currency's decimals. -#}
-{%- set money_text -%}
-    {{ dbt.concat(["coalesce(currency, '')", "' '", "coalesce(case "
-        ~ currency_exponent('currency')
-        ~ " when 0 then cast(cast(AMOUNT as " ~ type_decimal(38, 0) ~ ") as "
-        ~ dbt.type_string() ~ ")"
-        ~ " when 3 then cast(cast(AMOUNT * 0.001 as " ~ type_decimal(38, 3) ~ ") as "
-        ~ dbt.type_string() ~ ")"
-        ~ " else cast(cast(AMOUNT * 0.01 as " ~ type_decimal(38, 2) ~ ") as "
-        ~ dbt.type_string() ~ ") end, '?')"]) }}
-{%- endset -%}
 
 with periods as (
     select * from {{ ref('int_billing_periods_covered') }}
@@ -195,32 +184,14 @@ texts as (
     -- Amounts as a finance reader writes them: "USD 98.00", "JPY 7350".
     select
         amounts.*,
-        {{ money_text | replace('AMOUNT', 'expected_minor') }} as expected_text,
-        {{ money_text | replace('AMOUNT', 'actual_minor') }} as actual_text,
-        {{ money_text | replace('AMOUNT', 'leakage_minor') }} as leakage_text
+        {{ minor_amount_text('expected_minor', 'currency') }} as expected_text,
+        {{ minor_amount_text('actual_minor', 'currency') }} as actual_text,
+        {{ minor_amount_text('leakage_minor', 'currency') }} as leakage_text
     from amounts
 )
 
-select
-    texts.cycle,
-    cast('subscription_billing' as {{ dbt.type_string() }}) as recon,
-    texts.category,
-    cast(coalesce(severities.severity, 'error') as {{ dbt.type_string() }}) as severity,
-    customers.legal_entity_id as legal_entity,
-    texts.customer_id,
-    texts.subscription_item_id as object_id,
-    texts.period_start,
-    texts.related_id,
-    texts.currency,
-    cast({{ minor_to_major('texts.expected_minor', 'texts.currency') }}
-        as {{ type_decimal(18, 3) }}) as expected_amount,
-    cast({{ minor_to_major('texts.actual_minor', 'texts.currency') }}
-        as {{ type_decimal(18, 3) }}) as actual_amount,
-    cast({{ minor_to_major('texts.actual_minor - texts.expected_minor', 'texts.currency') }}
-        as {{ type_decimal(18, 3) }}) as difference,
-    cast({{ minor_to_major('texts.leakage_minor', 'texts.currency') }}
-        as {{ type_decimal(18, 3) }}) as leakage_amount,
-    case texts.category
+{%- set detail -%}
+case texts.category
         when 'duplicate_billing' then {{ dbt.concat([
             "texts.item_label", "' was billed '",
             "cast(texts.covering_line_count as " ~ dbt.type_string() ~ ")",
@@ -249,7 +220,17 @@ select
                 ~ "), '?')",
             "case when texts.invoice_count > 1 then ' (invoices ' else ' (invoice ' end",
             "coalesce(texts.related_id, '?')", "').'"]) }}
-    end as detail
+    end
+{%- endset %}
+
+select
+    {{ finding_columns('subscription_billing', 'texts', 'customers.legal_entity_id',
+        object_id='texts.subscription_item_id', period_start='texts.period_start',
+        expected_amount=minor_to_major('texts.expected_minor', 'texts.currency'),
+        actual_amount=minor_to_major('texts.actual_minor', 'texts.currency'),
+        difference=minor_to_major('texts.actual_minor - texts.expected_minor', 'texts.currency'),
+        leakage_amount=minor_to_major('texts.leakage_minor', 'texts.currency'),
+        detail=detail) }}
 from texts
 left join customers
     on texts.customer_id = customers.customer_id

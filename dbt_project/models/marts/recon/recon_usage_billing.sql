@@ -17,17 +17,6 @@
 -#}
 {#- The tolerance as an exact decimal (config gives it as text, e.g. "0.5"). -#}
 {%- set tolerance = "cast('" ~ var('usage_tolerance', 0) ~ "' as " ~ type_decimal(38, 12) ~ ")" -%}
-{#- An amount in minor units (AMOUNT) as text in major units with its currency's decimals. -#}
-{%- set money_text -%}
-    {{ dbt.concat(["coalesce(currency, '')", "' '", "coalesce(case "
-        ~ currency_exponent('currency')
-        ~ " when 0 then cast(cast(AMOUNT as " ~ type_decimal(38, 0) ~ ") as "
-        ~ dbt.type_string() ~ ")"
-        ~ " when 3 then cast(cast(AMOUNT * 0.001 as " ~ type_decimal(38, 3) ~ ") as "
-        ~ dbt.type_string() ~ ")"
-        ~ " else cast(cast(AMOUNT * 0.01 as " ~ type_decimal(38, 2) ~ ") as "
-        ~ dbt.type_string() ~ ") end, '?')"]) }}
-{%- endset -%}
 {#- An exact quantity (QUANTITY) as text without trailing zeros: 1500, 0.3. -#}
 {%- set quantity_text -%}
     rtrim(rtrim(cast(cast(QUANTITY as {{ type_decimal(38, 12) }}) as {{ dbt.type_string() }}),
@@ -114,7 +103,7 @@ period_rows as (
                 "' to '", "period_end_text", "' but was billed for '", "billed_text",
                 "coalesce(" ~ dbt.concat(["' (invoice '", "related_id", "')'"])
                     ~ ", ' (no covering invoice line)')", "': '",
-                money_text | replace('AMOUNT', 'leakage_minor'),
+                minor_amount_text('leakage_minor', 'currency'),
                 "' of revenue leaked.'"]) }}
             else {{ dbt.concat([
                 "item_label", "' was billed for '", "billed_text", "' '",
@@ -162,25 +151,12 @@ findings as (
 )
 
 select
-    findings.cycle,
-    cast('usage_billing' as {{ dbt.type_string() }}) as recon,
-    findings.category,
-    cast(coalesce(severities.severity, 'error') as {{ dbt.type_string() }}) as severity,
-    customers.legal_entity_id as legal_entity,
-    findings.customer_id,
-    findings.object_id,
-    findings.period_start,
-    findings.related_id,
-    findings.currency,
-    cast({{ minor_to_major('findings.expected_minor', 'findings.currency') }}
-        as {{ type_decimal(18, 3) }}) as expected_amount,
-    cast({{ minor_to_major('findings.actual_minor', 'findings.currency') }}
-        as {{ type_decimal(18, 3) }}) as actual_amount,
-    cast({{ minor_to_major('findings.difference_minor', 'findings.currency') }}
-        as {{ type_decimal(18, 3) }}) as difference,
-    cast({{ minor_to_major('findings.leakage_minor', 'findings.currency') }}
-        as {{ type_decimal(18, 3) }}) as leakage_amount,
-    findings.detail
+    {{ finding_columns('usage_billing', 'findings', 'customers.legal_entity_id',
+        period_start='findings.period_start',
+        expected_amount=minor_to_major('findings.expected_minor', 'findings.currency'),
+        actual_amount=minor_to_major('findings.actual_minor', 'findings.currency'),
+        difference=minor_to_major('findings.difference_minor', 'findings.currency'),
+        leakage_amount=minor_to_major('findings.leakage_minor', 'findings.currency')) }}
 from findings
 left join {{ ref('dim_customers') }} as customers
     on findings.customer_id = customers.customer_id

@@ -1,0 +1,21 @@
+{#
+    Text of amounts in the `detail` sentence of a finding, used by every recon model.
+#}
+
+{#- An amount in major units as text with its currency's decimals: 12.5 USD -> '12.50',
+    1200 JPY -> '1200', 1.2345 KWD -> '1.235' (cast, so the database rounds). -#}
+{% macro amount_text(amount, currency) -%}
+    {%- set text = dbt.type_string() -%}
+    (case {{ currency_exponent(currency) }}
+        when 0 then cast(cast({{ amount }} as {{ type_decimal(18, 0) }}) as {{ text }})
+        when 3 then cast(cast({{ amount }} as {{ type_decimal(18, 3) }}) as {{ text }})
+        else cast(cast({{ amount }} as {{ type_decimal(18, 2) }}) as {{ text }})
+    end)
+{%- endmacro %}
+
+{#- An amount in minor units as '<CURRENCY> <major units>': 1250 USD -> 'USD 12.50'; a missing
+    currency or amount shows as '' or '?'. -#}
+{% macro minor_amount_text(amount_minor, currency) -%}
+    {{ dbt.concat(["coalesce(" ~ currency ~ ", '')", "' '",
+        "coalesce(" ~ amount_text(minor_to_major(amount_minor, currency), currency) ~ ", '?')"]) }}
+{%- endmacro %}

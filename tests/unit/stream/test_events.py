@@ -1,0 +1,97 @@
+"""The receiver's CloudEvents parser agrees with the CloudEvents SDK; Stripe checks by the
+``stripe`` library; log records round-trip."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cloudevents.core.formats.json import JSONFormat
+
+from recon_pipeline.lib.stream.events import (
+    CE_BATCH,
+    CE_JSON,
+    Record,
+    Refused,
+    check_token,
+    cloudevent_problem,
+    stripe_records,
+    usage_records,
+)
+from tests.integration.stream.receiver import sign
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "stream"
+
+
+def _sdk_accepts(event: Any) -> bool:
+    """The SDK's verdict on ``event`` with its null attributes removed (JSON format 2.4)."""
+    if isinstance(event, dict):
+        event = {k: v for k, v in event.items() if v is not None}
+    try:
+        JSONFormat().read(None, json.dumps(event))
+    except Exception:
+        return False
+    return True
+
+
+def _spec_examples() -> list[Any]:
+    examples = json.loads((SAMPLES / "json-format-examples.json").read_text())
+    flat: list[Any] = []
+    for item in examples:
+        flat.extend(item if isinstance(item, list) else [item])
+    return flat
+
+
+BROKEN = [
+    {"specversion": "1.0", "id": "", "source": "/s", "type": "t"},
+    {"specversion": "1.0", "id": "a", "source": "/s"},
+    {"specversion": "1.0", "id": "a", "source": "/s", "type": "t", "subject": ""},
+    {"specversion": "1.0", "id": "a", "source": "/s", "type": "t", "Bad_Name": 1},
+    {"specversion": "1.0", "id": "a", "source": "/s", "type": "t", "time": 5},
+    {"specversion": "1.0", "id": 7, "source": "/s", "type": "t"},
+    {"specversion": "1.0", "id": "a", "source": "/s", "type": "t", "time": "2018-04-05T17:31:00"},
+]
+
+
+@pytest.mark.parametrize("event", [*_spec_examples(), *BROKEN])
+def test_parser_agrees_with_the_sdk(event: Any) -> None:
+    if isinstance(event, dict):
+        event = {k: v for k, v in event.items() if v is not None}
+    assert (cloudevent_problem(event) is None) == _sdk_accepts(event), event
+
+
+def test_batch_with_one_bad_event_is_refused_whole() -> None:
+    good = _spec_examples()[2]
+    body = json.dumps([good, BROKEN[0]]).encode()
+    with pytest.raises(Refused) as refused:
+        usage_records(body, CE_BATCH)
+    assert refused.value.status == 400
+    assert refused.value.reason.startswith("event 1: ")
+    assert [r.key for r in usage_records(json.dumps(good).encode(), CE_JSON)] == [
+        "C234-1234-1234@/mycontext"]
+
+
+def test_genuine_stripe_event_verified_with_each_secret() -> None:
+    body = (SAMPLES / "event.json").read_bytes()
+    now = int(time.time())
+    [record] = stripe_records(body, sign(body, "whsec_b", now), ["whsec_a", "whsec_b"], 300)
+    assert record.key == "evt_1Pgc76B7WZ01zgkWwyRHS12y" and record.body == body
+    with pytest.raises(Refused, match="timestamp older"):
+        stripe_records(body, sign(body, "whsec_a", now - 400), ["whsec_a"], 300)
+    with pytest.raises(Refused, match="bad signature"):
+        stripe_records(body, sign(body, "whsec_c", now), ["whsec_a", "whsec_b"], 300)
+
+
+def test_token_is_checked() -> None:
+    check_token("Bearer tok", "tok")
+    for header in (None, "", "tok", "Bearer tok2", "Basic tok"):
+        with pytest.raises(Refused):
+            check_token(header, "tok")
+
+
+def test_record_round_trip() -> None:
+    record = Record("usage", "id-é@/src", b'{"a": 1}', 1_700_000_000_123)
+    assert Record.decode(record.encode()) == record
