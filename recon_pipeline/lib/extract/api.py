@@ -47,7 +47,8 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
     if name not in OBJECTS:
         raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
     started = time.perf_counter()
-    inputs = reuse.stamp(sources, name, erp_url)  # before reading: a later write reads again
+    inputs = reuse.stamp(sources, name, erp_url, out_dir)  # before reading: a later write
+    # reads again
     if inputs is not None:
         reused = reuse.reuse(out_dir, name, inputs)
         if reused is not None:

@@ -8,7 +8,8 @@ sources directory and a digest of the extraction code. A later extraction of the
 into any raw zone of the same ``OUT/raw/`` whose stamp is equal links that zone's outputs (tables,
 quarantine and file counts, so quarantine stays exact: file, line, reason) instead of parsing
 the files again. Any change to a file (added, removed, grown, rewritten) or to the code parses
-again. An ERP given by URL (no file to stat) is always read.
+again, and so does a new stream event landed for the Stripe and usage objects. An ERP given by
+URL (no file to stat) is always read.
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ _CODE_DIR = Path(__file__).resolve().parent
 
 
 def _code_digest() -> str:
-    """A digest of the extraction code: another reader may read the same bytes otherwise."""
+    """A digest of the extraction code (and of the stream merge it ends with): another reader
+    may read the same bytes otherwise."""
     digest = hashlib.sha256()
-    for path in sorted(_CODE_DIR.glob("*.py")):
+    for path in [*sorted(_CODE_DIR.glob("*.py")), _CODE_DIR.parent / "stream" / "merge.py"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -57,17 +59,32 @@ def input_files(sources: Path, name: str, erp_url: object | None) -> list[Path] 
     return None
 
 
-def stamp(sources: Path, name: str, erp_url: object | None) -> dict[str, Any] | None:
-    """What an extraction of ``name`` reads, as plain values; None when it cannot be told."""
+def _stats(files: list[Path], root: Path) -> list[list[object]]:
+    stats: list[list[object]] = []
+    for path in files:
+        st = path.stat()
+        stats.append([path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
+    return stats
+
+
+def stamp(sources: Path, name: str, erp_url: object | None, out_dir: Path
+          ) -> dict[str, Any] | None:
+    """What an extraction of ``name`` into ``out_dir`` reads, as plain values: its files and,
+    for the Stripe and usage objects, the stream events landed beside every raw zone
+    (``OUT/raw/_stream``, merged into their tables); None when it cannot be told."""
+    from recon_pipeline.lib.extract.objects import JSON_SPECS
+    from recon_pipeline.lib.stream.merge import stream_folder
+
     files = input_files(sources, name, erp_url)
     if files is None:
         return None
-    stats = []
-    for path in files:
-        st = path.stat()
-        stats.append([path.relative_to(sources).as_posix(), st.st_size, st.st_mtime_ns])
-    return {"object": name, "sources": str(sources.resolve()), "code": _code_digest(),
-            "files": stats}
+    found: dict[str, Any] = {"object": name, "sources": str(sources.resolve()),
+                             "code": _code_digest(), "files": _stats(files, sources)}
+    landing = stream_folder(out_dir)
+    if (name in JSON_SPECS or name == "usage/events") and landing.is_dir():
+        landed = sorted(p for p in landing.rglob("*") if p.is_file())
+        found["landed"] = _stats(landed, landing)
+    return found
 
 
 def _stamp_path(out_dir: Path, name: str) -> Path:

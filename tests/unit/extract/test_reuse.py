@@ -60,3 +60,23 @@ def test_a_new_file_is_read(tmp_path: Path) -> None:
     report = extract_object(sources, "usage/events", raw / "2026-09")
     assert report.reused_from is None
     assert report.tables == {"events": 2}
+
+
+def test_a_landed_stream_event_changes_the_stamp(tmp_path: Path) -> None:
+    """Stream events landed beside the raw zones are merged into the Stripe and usage tables:
+    one more landed file means the object is read (and merged) again."""
+    from recon_pipeline.lib.extract import reuse
+    from recon_pipeline.lib.stream.merge import stream_folder
+
+    sources, zone = tmp_path / "s", tmp_path / "out" / "raw" / "2026-09"
+    write_lines(sources, "usage/a.jsonl", [_event(1, "5")])
+    before = reuse.stamp(sources, "usage/events", None, zone)
+    landing = stream_folder(zone) / "usage" / "events"
+    landing.mkdir(parents=True)
+    (landing / "part-1.parquet").write_bytes(b"x")
+    assert reuse.stamp(sources, "usage/events", None, zone) != before
+    # The ERP's ledger merges no stream: its stamp is its file's alone.
+    write_lines(sources, "erp/ledger.sqlite", [b""])
+    erp = reuse.stamp(sources, "erp/gl_accounts", None, zone)
+    assert erp is not None and "landed" not in erp
+    assert reuse.stamp(sources, "erp/gl_accounts", "postgresql://h/db", zone) is None
