@@ -203,12 +203,15 @@ class Settings:
         return load_config_file(self.config_file)
 
     def dbt_vars(self, cycle: str) -> dict[str, object]:
-        """The vars every dbt invocation of a run gets: the cycle, the output directory and
-        the reconciliation settings (the reporting currency as resolved here)."""
+        """The vars every dbt invocation of a run gets: the cycle, the cycle window the run
+        writes (the partition: that cycle alone; dbt_project/macros/partitions.sql), the output
+        directory and the reconciliation settings (the reporting currency as resolved here)."""
         return {
             **self.recon_config().dbt_vars(),
             "reporting_currency": self.reporting_currency,
             "cycle": cycle,
+            "min_cycle": cycle,
+            "max_cycle": cycle,
             "out_dir": self.out_dir.as_posix(),
         }
 

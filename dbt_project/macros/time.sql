@@ -69,3 +69,10 @@
         else {{ dbt.dateadd('day', "(" ~ k ~ ") * " ~ interval_days, anchor) }}
     end
 {%- endmacro %}
+
+
+{#- The last day (a date) of the cycle held by the text expression `cycle` (YYYY-MM). -#}
+{% macro cycle_last_date(cycle) -%}
+    cast({{ dbt.dateadd('day', -1, add_months(
+        "cast(" ~ cycle ~ " || '-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")", 1)) }} as date)
+{%- endmacro %}

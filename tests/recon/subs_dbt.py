@@ -27,6 +27,9 @@ PG_CONNINFO = (f"host=127.0.0.1 port=5432 dbname=test "
                f"user={os.environ.get('RECON_PG_USER', 'postgres')}")
 
 #: The recons these tests are about.
+#: The first cycle of the window these tests reconcile (every cycle of the export up to the one
+#: named; dbt_project/macros/partitions.sql).
+EARLIEST_CYCLE = "2000-01"
 RECONS = ("subscription_billing", "usage_billing", "customer_master")
 #: Their models: findings and coverage.
 MODELS = (*(f"recon_{r}" for r in RECONS), *(f"recon_{r}__coverage" for r in RECONS))
@@ -90,8 +93,11 @@ class Warehouse:
             load_raw_zone(PG_CONNINFO, raw, schema_prefix=self.schema_prefix)
 
     def dbt(self, *args: str, cycle: str) -> str:
-        """``dbt <args>`` on this warehouse for ``cycle``; its output, or AssertionError."""
-        dbt_vars = {"cycle": cycle, "out_dir": str(self.out), "schema_prefix": self.schema_prefix}
+        """``dbt <args>`` on this warehouse for ``cycle`` and every cycle before it (the cycle
+        window: the scenarios state findings of several cycles of one export); its output, or
+        AssertionError."""
+        dbt_vars = {"cycle": cycle, "min_cycle": EARLIEST_CYCLE, "out_dir": str(self.out),
+                    "schema_prefix": self.schema_prefix}
         done = subprocess.run(
             [str(DBT), *args, "--project-dir", str(PROJECT), "--profiles-dir", str(PROJECT),
              "--target", self.target, "--target-path", str(self.out / "dbt" / "target"),

@@ -149,8 +149,11 @@ def test_hand_built_case(case: Case, shape: Shape, case_dbt: DbtProject, tmp_pat
     # A fresh raw zone; the warehouse stays (dbt keeps it open), every model read is rebuilt.
     shutil.rmtree(out / "raw", ignore_errors=True)
     extract_raw(tmp_path / "sources", out / "raw" / cycle)
-    case_dbt("run", "--select", *UPSTREAM, dbt_vars={
-        "cycle": cycle, "out_dir": out.as_posix(), "tolerance_minor": case.tolerance_minor,
+    # One export, every cycle the case states reconciled in one run (the cycle window); a full
+    # refresh, as each case is a world of its own (incremental facts would merge the last one's).
+    case_dbt("run", "--full-refresh", "--select", *UPSTREAM, dbt_vars={
+        "cycle": cycle, "min_cycle": min(expected), "max_cycle": cycle,
+        "out_dir": out.as_posix(), "tolerance_minor": case.tolerance_minor,
         "grace_days": case.grace_days, "reporting_currency": case.reporting_currency,
     })
     found = of_cycles(recon_findings(out / "warehouse.duckdb"), expected)
@@ -186,8 +189,9 @@ def _truth(sources: Path) -> set[Finding]:
 
 @pytest.fixture(scope="module")
 def generated_duckdb(generated_raw: tuple[Path, Path]) -> dict[str, list[tuple[Any, ...]]]:
-    """fct_mismatches of each cycle on DuckDB (each cycle is its own run, as in production);
-    the last cycle's run also runs the unit and data tests of these recons."""
+    """fct_mismatches of each cycle on DuckDB (each cycle is its own run, as in production,
+    and writes its own partition of the table); the last cycle's run also runs the unit and data
+    tests of these recons."""
     _, out = generated_raw
     dbt = DbtProject(out / "dbt")
     selection = ("--select", "+fct_mismatches", "+fct_recon_coverage")
@@ -200,12 +204,29 @@ def generated_duckdb(generated_raw: tuple[Path, Path]) -> dict[str, list[tuple[A
             assert sum(r.node.unique_id.startswith("unit_test.") for r in results) >= 20
         by_cycle[cycle] = duckdb_rows(
             out / "warehouse.duckdb",
-            f"select {', '.join(MISMATCH_COLUMNS)} from marts.fct_mismatches",
+            f"select {', '.join(MISMATCH_COLUMNS)} from marts.fct_mismatches "
+            f"where cycle = '{cycle}'",
         )
         by_cycle[f"coverage {cycle}"] = duckdb_rows(
-            out / "warehouse.duckdb", "select recon, objects_checked from marts.fct_recon_coverage"
+            out / "warehouse.duckdb",
+            f"select recon, objects_checked from marts.fct_recon_coverage where cycle = '{cycle}'",
         )
+    by_cycle["after the last run"] = duckdb_rows(
+        out / "warehouse.duckdb", f"select {', '.join(MISMATCH_COLUMNS)} from marts.fct_mismatches"
+    )
     return by_cycle
+
+
+@pytest.mark.slow
+def test_later_runs_leave_earlier_cycles_findings(
+    generated_duckdb: dict[str, list[tuple[Any, ...]]],
+) -> None:
+    """Each cycle's partition of fct_mismatches is what its own run wrote, after later runs."""
+    final = generated_duckdb["after the last run"]
+    for cycle in CYCLES:
+        assert sorted((r for r in final if r[0] == cycle), key=str) == sorted(
+            generated_duckdb[cycle], key=str), cycle
+    assert {r[0] for r in final} == set(CYCLES)
 
 
 def _mine(rows: list[tuple[Any, ...]]) -> set[Finding]:

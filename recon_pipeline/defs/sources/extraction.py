@@ -92,6 +92,9 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
                     "files": len({f.file for f in files}),
                     "seconds": round(report.seconds, 2),
                 }
+                if report.reused_from is not None:
+                    # Files unchanged since that cycle's run: its outputs, not parsed again.
+                    metadata["reused_from_cycle"] = report.reused_from
             yield dg.MaterializeResult(asset_key=["raw", system, table], metadata=metadata)
 
     return one_run_per_cycle(_extract)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from recon_pipeline.lib.extract import sqlkit
+from recon_pipeline.lib.extract import reuse, sqlkit
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES
 from recon_pipeline.lib.extract.objects import OBJECTS, Options, clean_temp, run_object
@@ -30,7 +31,9 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
     Writes ``<out_dir>/<source>/<table>.parquet`` for each of its tables (invoices also
     writes ``invoice_lines``, subscriptions ``subscription_items`` and
     ``subscription_discounts``), and its quarantine rows and file counts under
-    ``<out_dir>/_parts/``; :func:`combine_parts` gathers those.
+    ``<out_dir>/_parts/``; :func:`combine_parts` gathers those. When its input files are the
+    ones an earlier extraction into a raw zone beside ``out_dir`` read (same stat, same code),
+    that extraction's outputs are linked instead of reading them again (``reuse``).
 
     Raises:
         SourceError: the sources directory, a required file or the ERP cannot be read.
@@ -38,13 +41,24 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
     check_sources(sources)
     if name not in OBJECTS:
         raise ValueError(f"unknown source object {name!r}; known: {', '.join(OBJECTS)}")
+    started = time.perf_counter()
+    inputs = reuse.stamp(sources, name, erp_url, out_dir)  # before reading: a later write
+    # reads again
+    if inputs is not None:
+        reused = reuse.reuse(out_dir, name, inputs)
+        if reused is not None:
+            reused.seconds = time.perf_counter() - started
+            return reused
     temp = out_dir / "_tmp" / name.replace("/", "__")  # own spill folder: objects may run at once
     con = sqlkit.connect(temp, memory_limit)
     try:
-        return run_object(con, name, sources, out_dir, erp_url, Options(chunk_bytes, workers))
+        report = run_object(con, name, sources, out_dir, erp_url, Options(chunk_bytes, workers))
     finally:
         con.close()
         clean_temp(temp)
+    if inputs is not None:
+        reuse.record(out_dir, inputs, report)
+    return report
 
 
 def extract_sources(sources: Path, erp_url: str | URL | None, out_dir: Path, *,

@@ -41,6 +41,9 @@ class ObjectReport:
     tables: dict[str, int] = field(default_factory=dict)
     files: list[FileCount] = field(default_factory=list)
     seconds: float = 0.0
+    #: The raw zone (its folder name, a cycle) whose outputs were linked instead of reading
+    #: the unchanged files again (recon_pipeline.lib.extract.reuse); None when read.
+    reused_from: str | None = None
 
     @property
     def source(self) -> str:

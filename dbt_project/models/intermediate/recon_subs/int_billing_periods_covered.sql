@@ -12,6 +12,18 @@
 -#}
 {%- set window_hours = var('coverage_window_hours', 24) -%}
 {%- set grace_days = var('grace_days', 3) -%}
+{#- A line is in reach of a period when it could cover it (starts within the window of the
+    period's start) or is a proration inside it (starts in [start, end)): the join takes only
+    those, so its size grows with the lines, not with periods × lines of an item (months²). -#}
+{%- set in_reach -%}
+        and lines.line_period_start_at
+            >= {{ dbt.dateadd('hour', -window_hours, 'periods.period_start_at') }}
+        and (
+            lines.line_period_start_at
+                <= {{ dbt.dateadd('hour', window_hours, 'periods.period_start_at') }}
+            or lines.line_period_start_at < periods.period_end_at
+        )
+{%- endset %}
 
 with periods as (
     select * from {{ ref('fct_expected_billing_periods') }}
@@ -47,7 +59,8 @@ lines as (
 ),
 
 candidates as (
-    -- Every line of each period's item (or, naming no item, of its subscription and price).
+    -- The lines in reach of each period, of its item (or, naming no item, of its subscription
+    -- and price).
     select
         periods.subscription_item_id,
         periods.period_start_at,
@@ -63,6 +76,7 @@ candidates as (
     from periods
     inner join lines
         on lines.subscription_item_id = periods.subscription_item_id
+{{ in_reach }}
 
     union all
 
@@ -82,6 +96,7 @@ candidates as (
     inner join lines
         on lines.subscription_id = periods.subscription_id
         and lines.price_id = periods.price_id
+{{ in_reach }}
     where lines.subscription_item_id is null
 ),
 

@@ -1,3 +1,4 @@
+{{ config(unique_key=['customer_id']) }}
 -- Billing customers with their crosswalk to the ERP customer master and the CRM.
 with customers as (
     select * from {{ ref('stg_billing__customers') }}

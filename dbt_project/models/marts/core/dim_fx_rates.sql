@@ -1,3 +1,4 @@
+{{ config(unique_key=['currency', 'valid_from_date']) }}
 -- Rates to the reporting currency with the days each one applies to: a rate applies from its
 -- date until the next date that has a rate for the currency, so a day without a rate uses the
 -- latest earlier one. Join with: valid_from_date <= day and (valid_until_date is null or day <

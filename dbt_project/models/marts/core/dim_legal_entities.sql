@@ -1,3 +1,4 @@
+{{ config(unique_key=['legal_entity_id']) }}
 -- The legal entities that bill customers and post journals.
 select
     legal_entity_id,

@@ -1,3 +1,4 @@
+{{ config(unique_key=['subscription_item_id']) }}
 -- Subscription items with their price, billing interval, usage type and metered event type.
 select
     subscription_item_id,

@@ -1,3 +1,4 @@
+{{ config(unique_key=['subscription_id']) }}
 -- Subscriptions with the end that stops their billing and whether they bill at all.
 with subscriptions as (
     select * from {{ ref('stg_billing__subscriptions') }}

@@ -1,3 +1,4 @@
+{{ config(unique_key=['balance_transaction_id']) }}
 -- Movements of the gateway balance, in the settlement currency, with the payout that settled
 -- each one; a payout's own transaction (type payout, source the payout) is flagged, as it is
 -- not part of what the payout settles.

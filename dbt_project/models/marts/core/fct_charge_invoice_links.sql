@@ -1,3 +1,4 @@
+{{ config(unique_key=['charge_id', 'invoice_id']) }}
 -- Charge-to-invoice links (one row per charge and invoice) with the charge's success and the
 -- invoice's status: what "paid without payment" and "payment unapplied" are decided on.
 with links as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['charge_id']) }}
 -- Gateway charges: whether each one succeeded (status succeeded and not captured: false), the
 -- amount it settled (amount_captured when present), its fee, and the invoice it pays.
 with charges as (

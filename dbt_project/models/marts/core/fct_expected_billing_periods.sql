@@ -1,3 +1,4 @@
+{{ config(unique_key=['subscription_item_id', 'period_start_at']) }}
 -- Every billing period the subscriptions should have been billed for, up to the cycle's end,
 -- with its cycle and, for licensed items, the amount expected after discounts.
 with periods as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['invoice_line_id']) }}
 -- Invoice lines with their net amount (amount less discounts), whether they bill a licensed or
 -- a metered price (the line's price, else its subscription item's), and their invoice's state.
 with lines as (

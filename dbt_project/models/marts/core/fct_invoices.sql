@@ -1,3 +1,4 @@
+{{ config(unique_key=['invoice_id']) }}
 -- Invoices with their cycle (month of finalization, else creation), whether they are finalized
 -- (open, paid or uncollectible), whether they were paid outside the gateway, and how many
 -- succeeded charges pay them.

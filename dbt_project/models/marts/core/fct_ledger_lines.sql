@@ -1,3 +1,4 @@
+{{ config(unique_key=['journal_id', 'line_no']) }}
 -- ERP journal lines with their account role, whether their journal is live (neither a REVERSAL
 -- nor reversed by one: the two together count as nothing), signed amounts (debit − credit) in
 -- major and minor units, and the posted amount of the line's document where the line sits on

@@ -1,3 +1,4 @@
+{{ config(unique_key=['payout_id']) }}
 -- Payouts with their cycle (month of arrival) and what the balance transactions naming them
 -- settle (sum of net, the payout's own transaction excluded).
 with payouts as (

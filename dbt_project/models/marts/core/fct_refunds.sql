@@ -1,3 +1,4 @@
+{{ config(unique_key=['refund_id']) }}
 -- Refunds, with whether they succeeded and the cycle they belong to (month of creation).
 with refunds as (
     select * from {{ ref('stg_payments__refunds') }}

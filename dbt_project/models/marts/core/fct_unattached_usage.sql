@@ -1,3 +1,4 @@
+{{ config(unique_key=['cycle', 'usage_key']) }}
 -- Usage events that attach to no metered subscription item active at their time, per cycle,
 -- customer (the events' subject) and event type: the candidates for orphan usage.
 with events as (

@@ -1,3 +1,4 @@
+{{ config(unique_key=['subscription_item_id', 'period_start_at']) }}
 -- Usage of every expected metered period: the exact sum of the attached events' quantities in
 -- [period start, period end), and how many events that is (0 and 0 when none).
 with periods as (

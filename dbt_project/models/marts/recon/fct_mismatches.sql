@@ -1,7 +1,8 @@
 {#-
-    Every finding of the cycle being closed (var `cycle`), one row each: the union of all recon
-    models (_recon__contract.md), with leakage converted to the reporting currency at the rate
-    of the cycle's last day (else the latest earlier date), rounded half-even to cents. The
+    Every finding of the cycle being closed (var `cycle`; the cycle window of macros/partitions.sql),
+    one row each: the union of all recon models (_recon__contract.md), with leakage converted to
+    the reporting currency at the rate of its cycle's last day (else the latest earlier date),
+    rounded half-even to cents. Incremental: a run replaces its cycle's rows only. The
     columns of mismatches.parquet (interfaces.md) except exception_id and status, which the
     reports add.
 
@@ -21,20 +22,25 @@ with findings as (
         cycle, recon, category, severity, legal_entity, customer_id, object_id, period_start,
         related_id, currency, expected_amount, actual_amount, difference, leakage_amount, detail
     from {{ ref('recon_' ~ recon) }}
-    where cycle = '{{ current_cycle() }}'
+    where {{ in_cycle_window('cycle', every_cycle_in_unit_tests=false) }}
     {% if not loop.last %}union all
     {% endif -%}
     {%- endfor %}
 ),
 
+cycles as (
+    select distinct cycle from findings
+),
+
 rates as (
-    -- The rate of the cycle's last day, else of the latest earlier date with one.
-    select currency, rate_to_reporting
-    from {{ ref('dim_fx_rates') }}
-    where valid_from_date <= cast({{ dbt.dateadd('day', -1, cycle_end_at()) }} as date)
+    -- The rate of each cycle's last day, else of the latest earlier date with one.
+    select cycles.cycle, fx.currency, fx.rate_to_reporting
+    from cycles
+    inner join {{ ref('dim_fx_rates') }} as fx
+        on fx.valid_from_date <= {{ cycle_last_date('cycles.cycle') }}
         and (
-            valid_until_date is null
-            or valid_until_date > cast({{ dbt.dateadd('day', -1, cycle_end_at()) }} as date)
+            fx.valid_until_date is null
+            or fx.valid_until_date > {{ cycle_last_date('cycles.cycle') }}
         )
 ),
 
@@ -46,6 +52,7 @@ converted as (
     from findings
     left join rates
         on upper(findings.currency) = rates.currency
+        and findings.cycle = rates.cycle
 )
 
 select

@@ -1,7 +1,9 @@
 {#-
-    How many objects each recon looked at in the cycle being closed (var `cycle`): the union of
-    the recons' coverage models, one row per recon (0 when it had nothing to look at), from
-    which the reports compute match rates (objects without a finding / objects checked).
+    How many objects each recon looked at in the cycle being closed (var `cycle`; the cycle
+    window of macros/partitions.sql): the union of the recons' coverage models, one row per
+    recon and cycle (0 when it had nothing to look at), from which the reports compute match
+    rates (objects without a finding / objects checked). Incremental: a run replaces its
+    cycle's rows only.
     The recons are the macro recon_names() (kept equal to the registry by a data test).
 -#}
 {%- set text = dbt.type_string() -%}
@@ -16,19 +18,28 @@ with recons as (
 
 coverage as (
     {% for recon in recon_names() | sort -%}
-    select recon, objects_checked
+    select cycle, recon, objects_checked
     from {{ ref('recon_' ~ recon ~ '__coverage') }}
-    where cycle = '{{ current_cycle() }}'
+    where {{ in_cycle_window('cycle', every_cycle_in_unit_tests=false) }}
     {% if not loop.last %}union all
     {% endif -%}
     {%- endfor %}
+),
+
+cycles as (
+    -- The cycle being closed, and any other of the window a recon looked at.
+    select cast('{{ cycle_window()[1] }}' as {{ text }}) as cycle
+    union
+    select cycle from coverage
 )
 
 select
-    cast('{{ current_cycle() }}' as {{ text }}) as cycle,
+    cast(cycles.cycle as {{ text }}) as cycle,
     recons.recon,
     cast(coalesce(sum(coverage.objects_checked), 0) as {{ dbt.type_bigint() }}) as objects_checked
-from recons
+from cycles
+cross join recons
 left join coverage
     on recons.recon = coverage.recon
-group by recons.recon
+    and cycles.cycle = coverage.cycle
+group by cycles.cycle, recons.recon

@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     billing_erp recon (mismatches.md): finalized invoices against their INVOICE journals, every
     document posted more than once, and INVOICE journals that post no finalized invoice. One
@@ -275,3 +276,4 @@ left join customers
     on kept.customer_id = customers.customer_id
 left join {{ ref('int_recon_severities') }} as severities
     on kept.category = severities.category
+{% endcall %}

@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the billing_erp recon looked at, per cycle: finalized invoices (their cycle), every
 -- document with live journals checked for duplicate posting (its cycle; REVREC: the period),
 -- and INVOICE journal refs that name no finalized invoice (the journal's period).
@@ -31,3 +32,4 @@ select
 from checked
 where cycle is not null
 group by cycle
+{% endcall %}

@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     customer_master recon (mismatches.md): every billing customer with a finalized invoice in a
     cycle, against the ERP customer master and the CRM, for every cycle (fct_mismatches keeps
@@ -147,3 +148,4 @@ select
 from described
 left join {{ ref('int_recon_severities') }} as severities
     on described.category = severities.category
+{% endcall %}

@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the customer_master recon looked at, per cycle: the billing customers with a
 -- finalized invoice in the cycle whose billing row could be read. Match rates are computed
 -- from it.
@@ -15,3 +16,4 @@ select
     count(*) as objects_checked
 from population
 group by cycle
+{% endcall %}

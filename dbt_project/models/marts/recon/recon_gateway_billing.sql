@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     gateway_billing recon (mismatches.md): invoices marked paid that no succeeded charge pays,
     and succeeded charges linked to an invoice that is still open or uncollectible. One row per
@@ -96,3 +97,4 @@ left join {{ ref('dim_customers') }} as customers
     on kept.customer_id = customers.customer_id
 left join {{ ref('int_recon_severities') }} as severities
     on kept.category = severities.category
+{% endcall %}

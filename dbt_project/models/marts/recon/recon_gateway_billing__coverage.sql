@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the gateway_billing recon looked at, per cycle: invoices paid through the gateway
 -- (paid, not out of band, amount_paid > 0; the month they were paid) and succeeded charges
 -- (their cycle).
@@ -20,3 +21,4 @@ select
 from checked
 where cycle is not null
 group by cycle
+{% endcall %}

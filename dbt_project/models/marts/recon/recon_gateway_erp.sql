@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     gateway_erp recon (mismatches.md): succeeded charges against their PAYMENT and FEE
     journals, succeeded refunds against their REFUND journals, and PAYMENT journals that post
@@ -250,3 +251,4 @@ left join {{ ref('dim_customers') }} as customers
     on kept.customer_id = customers.customer_id
 left join {{ ref('int_recon_severities') }} as severities
     on kept.category = severities.category
+{% endcall %}

@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the gateway_erp recon looked at, per cycle: succeeded charges and refunds (their
 -- cycle) and PAYMENT journal refs (the journal's period).
 with checked as (
@@ -25,3 +26,4 @@ select
 from checked
 where cycle is not null
 group by cycle
+{% endcall %}

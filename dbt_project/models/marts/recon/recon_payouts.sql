@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     payouts recon (mismatches.md): paid payouts against the balance transactions that name them
     (settlement) and against their PAYOUT journals (posting). One row per finding, every cycle;
@@ -114,3 +115,4 @@ left join currency_entities
     on upper(kept.currency) = currency_entities.currency
 left join {{ ref('int_recon_severities') }} as severities
     on kept.category = severities.category
+{% endcall %}

@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the payouts recon looked at, per cycle: paid payouts (month of arrival).
 select
     cast(cycle as {{ dbt.type_string() }}) as cycle,
@@ -6,3 +7,4 @@ select
 from {{ ref('fct_payouts') }}
 where is_paid and cycle is not null
 group by cycle
+{% endcall %}

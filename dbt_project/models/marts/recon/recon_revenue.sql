@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     revenue recon (mismatches.md, "Revenue recognition"): the REVREC an invoice posts in a
     cycle against its expected ratable share (int_revenue_shares_scheduled). Checked for every
@@ -102,3 +103,4 @@ left join {{ ref('dim_customers') }} as customers
     on kept.customer_id = customers.customer_id
 left join {{ ref('int_recon_severities') }} as severities
     on kept.category = severities.category
+{% endcall %}

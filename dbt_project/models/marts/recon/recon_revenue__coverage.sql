@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the revenue recon looked at, per cycle up to the one being closed: invoices with an
 -- expected ratable share in the cycle or a live REVREC journal in it.
 with checked as (
@@ -17,3 +18,4 @@ select
 from checked
 where cycle <= '{{ current_cycle() }}'
 group by cycle
+{% endcall %}

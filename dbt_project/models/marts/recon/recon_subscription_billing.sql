@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     subscription_billing recon (mismatches.md): expected periods against the lines that bill
     them, for every cycle (fct_mismatches keeps the cycle being closed). Columns follow
@@ -235,3 +236,4 @@ left join customers
     on texts.customer_id = customers.customer_id
 left join {{ ref('int_recon_severities') }} as severities
     on texts.category = severities.category
+{% endcall %}

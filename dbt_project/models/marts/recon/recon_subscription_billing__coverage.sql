@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the subscription_billing recon looked at, per cycle: every expected licensed or
 -- metered period (checked for coverage and duplicates), plus each late-billed period it found
 -- outside them (billed_after_cancellation). Match rates are computed from it.
@@ -19,3 +20,4 @@ select
     count(*) as objects_checked
 from objects
 group by cycle
+{% endcall %}

@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 {#-
     usage_billing recon (mismatches.md): every expected metered period's usage against the
     quantity its covering line bills (no covering line = 0 billed), and usage that attaches to
@@ -161,3 +162,4 @@ left join {{ ref('dim_customers') }} as customers
     on findings.customer_id = customers.customer_id
 left join {{ ref('int_recon_severities') }} as severities
     on findings.category = severities.category
+{% endcall %}

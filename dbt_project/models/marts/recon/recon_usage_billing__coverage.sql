@@ -1,3 +1,4 @@
+{% call cycle_partition() %}
 -- Objects the usage_billing recon looked at, per cycle: every expected metered period, plus
 -- every `<subject>/<type>` with usage events in the cycle (each checked for orphan usage).
 -- Match rates are computed from it.
@@ -20,3 +21,4 @@ select
     count(*) as objects_checked
 from objects
 group by cycle
+{% endcall %}

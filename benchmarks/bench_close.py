@@ -1,0 +1,252 @@
+"""What a close costs: a cold and a warm run of one cycle, stage by stage, against a lower bound.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_close.py --scale 20 [--cycle 2026-10] [--cache DIR]
+
+1. Generates the sources once with ``recon generate`` (two cycles: the one closed and the one
+   before it; ``--scale 1`` is about 500 invoices a cycle) and caches them under ``--cache``
+   (default ``data/bench/``), so later runs of the benchmark start at once.
+2. Cold run: nothing landed; the previous cycle is closed in a fresh output folder, stage by
+   stage (extract, with each source object's seconds; dbt build; the expectation suites;
+   reports), each stage in a child process of its own, so its wall time and peak memory (max
+   RSS) are its own.
+3. Warm run: the cycle itself, closed next in the same folder: earlier months landed, the
+   canonical facts merged, the findings written for this cycle's partition only. The sources
+   are one cumulative export, so every file is unchanged and extraction links the earlier
+   raw zone's outputs (recon_pipeline.lib.extract.reuse); a real next export has grown files,
+   which are parsed again in full.
+4. The lower bound: the two core pairs (finalized invoices and succeeded charges against
+   their ERP postings: not posted, amount differs) as one hand-written DuckDB query over the
+   same sources, and the ratio of each run to it.
+
+DuckDB's memory limit comes from the machine: a quarter of its memory, at most 6 GiB
+(RECON_DUCKDB_MEMORY_LIMIT for dbt; the extraction's own limit), and DuckDB spills to a temp
+folder in the output directory beyond it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_run import REPORTS, VALIDATE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EXTRACT = """
+import sys
+from pathlib import Path
+from recon_pipeline.lib.extract.api import extract_sources
+report = extract_sources(Path(sys.argv[1]), None, Path(sys.argv[2]), memory_limit=sys.argv[3])
+for o in report.objects:
+    how = f"linked from {o.reused_from}" if o.reused_from else f"{o.rows_read:>10,} rows read"
+    print(f"    extract {o.name:<30} {o.seconds:7.2f} s  {how}")
+print(f"    rows {sum(report.rows.values()):,}, quarantined {report.rows_quarantined:,}")
+"""
+
+LOWER_BOUND = """
+import sqlite3, sys, time
+from pathlib import Path
+import duckdb, pyarrow as pa
+sources, cycle = Path(sys.argv[1]), sys.argv[2]
+started = time.perf_counter()
+con = duckdb.connect()
+con.sql(f"set memory_limit = '{sys.argv[3]}'")
+with sqlite3.connect(sources / "erp" / "ledger.sqlite") as db:
+    names = ["journal_id", "account_code", "debit", "credit", "document_type", "document_ref",
+             "reversal_of"]
+    rows = db.execute(f"select {', '.join(names)} from gl_journal_lines").fetchall()
+    lines = pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
+    roles = pa.table({k: pa.array(v, pa.string()) for k, v in zip(
+        ("account_code", "role"), zip(*db.execute("select account_code, role from gl_accounts"))
+    )})
+def jsonl(stem):
+    return [str(p) for p in (sources / "billing").glob(f"{stem}.jsonl*")] + [
+        str(p) for p in (sources / "payments").glob(f"{stem}.jsonl*")]
+inv, chg = jsonl("invoices"), jsonl("charges")
+query = f'''
+with lines as (select * from lines),
+live as (
+    select l.*, r.role from lines l join roles r using (account_code)
+    where l.document_type <> 'REVERSAL'
+      and l.journal_id not in (select reversal_of from lines where reversal_of <> '')
+),
+posted as (
+    select document_type, document_ref,
+           sum(case when document_type = 'INVOICE' and role = 'AR'
+                      or document_type = 'PAYMENT' and role = 'GATEWAY_CLEARING'
+                    then cast(debit as decimal(18, 3)) - cast(credit as decimal(18, 3)) end)
+               as amount
+    from live where document_type in ('INVOICE', 'PAYMENT')
+    group by all
+),
+exponents as (
+    select * from (values ('BIF',0),('CLP',0),('DJF',0),('GNF',0),('JPY',0),('KMF',0),('KRW',0),
+        ('MGA',0),('PYG',0),('RWF',0),('UGX',0),('VND',0),('VUV',0),('XAF',0),('XOF',0),
+        ('XPF',0),('BHD',3),('JOD',3),('KWD',3),('OMR',3),('TND',3)) t(currency, e)
+),
+invoices as (
+    select id, upper(currency) as currency, total,
+           strftime(make_timestamp(
+               coalesce(status_transitions.finalized_at, created) * 1000000), '%Y-%m')
+               as cycle
+    from read_json({inv!r}, format = 'newline_delimited', ignore_errors = true,
+                   columns = {{id: 'VARCHAR', status: 'VARCHAR', total: 'BIGINT',
+                               currency: 'VARCHAR', created: 'BIGINT',
+                               status_transitions: 'STRUCT(finalized_at BIGINT)'}})
+    where status in ('open', 'paid', 'uncollectible') and total <> 0
+),
+charges as (
+    select id, upper(currency) as currency, coalesce(amount_captured, amount) as total,
+           strftime(make_timestamp(created * 1000000), '%Y-%m') as cycle
+    from read_json({chg!r}, format = 'newline_delimited', ignore_errors = true,
+                   columns = {{id: 'VARCHAR', status: 'VARCHAR', amount: 'BIGINT',
+                               amount_captured: 'BIGINT', currency: 'VARCHAR',
+                               created: 'BIGINT'}})
+    where status = 'succeeded'
+),
+documents as (
+    select 'INVOICE' as document_type, 'invoice' as kind, * from invoices where cycle = '{cycle}'
+    union all
+    select 'PAYMENT', 'payment', * from charges where cycle = '{cycle}'
+)
+select d.kind || case when p.document_ref is null then '_not_posted' else '_amount_mismatch' end,
+       count(*)
+from documents d
+left join exponents x on x.currency = d.currency
+left join posted p on p.document_type = d.document_type and p.document_ref = d.id
+where p.document_ref is null
+   or abs(p.amount * pow(10, coalesce(x.e, 2)) - d.total) > 1
+group by 1 order by 1
+'''
+found = con.sql(query).fetchall()
+seconds = time.perf_counter() - started
+for category, count in found:
+    print(f"    {category:<26} {count:>8,}")
+print(f"LOWER_BOUND_SECONDS {seconds:.3f}")
+"""
+
+CORE_COUNTS = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+for category, count in con.sql(
+    "select category, count(*) from marts.fct_mismatches where cycle = $1 and category in "
+    "('invoice_not_posted', 'invoice_amount_mismatch', 'payment_not_posted', "
+    "'payment_amount_mismatch') group by 1 order by 1", params=[sys.argv[2]]).fetchall():
+    print(f"    {category:<26} {count:>8,}")
+"""
+
+
+def machine_memory_limit() -> str:
+    """A quarter of the machine's memory, at most 6 GiB: the machine is shared, and the whole
+    process tree must stay under 8 GiB."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{min(total // 4, 6 * 2**30) // 2**20}MB"
+
+
+def stage(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    """Run one stage in a child process: (seconds, peak RSS bytes, its output)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"stage {name} failed:\n{output}")
+    return seconds, usage.ru_maxrss * 1024, output
+
+
+def close(out: Path, sources: Path, cycle: str, env: dict[str, str], limit: str
+          ) -> list[tuple[str, float, int]]:
+    """Close ``cycle`` in ``out`` stage by stage; print and return (stage, seconds, RSS)."""
+    python = sys.executable
+    dbt = str(Path(python).parent / "dbt")
+    dbt_vars = json.dumps({"cycle": cycle, "min_cycle": cycle, "max_cycle": cycle,
+                           "out_dir": out.as_posix()})
+    project = str(ROOT / "dbt_project")
+    stages = [
+        ("extract", [python, "-c", EXTRACT, str(sources), str(out / "raw" / cycle), limit]),
+        ("dbt", [dbt, "build", "--exclude", "resource_type:unit_test", "--vars", dbt_vars,
+                 "--project-dir", project, "--profiles-dir", project, "--target-path",
+                 str(out / "dbt" / cycle), "--log-path", str(out / "dbt" / cycle), "--quiet"]),
+        ("quality", [python, "-c", VALIDATE, str(out), cycle]),
+        ("reports", [python, "-c", REPORTS, str(out), cycle]),
+    ]
+    figures = []
+    for name, argv in stages:
+        seconds, rss, output = stage(name, argv, env)
+        print(f"  {name:<8} {seconds:8.1f} s  peak RSS {rss / 2**20:7.0f} MiB")
+        if name == "extract":
+            print(output.rstrip())
+        figures.append((name, seconds, rss))
+    total = sum(s for _, s, _ in figures)
+    peak = max(r for _, _, r in figures)
+    print(f"  {'total':<8} {total:8.1f} s  peak RSS {peak / 2**20:7.0f} MiB")
+    return figures
+
+
+def main() -> None:
+    """Generate (once), close the cycle before cold and the cycle warm, then the lower bound."""
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=20.0)
+    parser.add_argument("--cycle", default="2026-10")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cache", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--lower-bound-only", action="store_true",
+                        help="only the hand-written DuckDB query (no pipeline run)")
+    args = parser.parse_args()
+
+    from recon_pipeline.lib.cycles import shift_cycle
+
+    previous = shift_cycle(args.cycle, -1)
+    sources = (args.cache / f"seed{args.seed}-scale{args.scale:g}-{previous}-{args.cycle}"
+               / "sources").resolve()
+    if not (sources / "_truth").is_dir():
+        from recon_pipeline.generate import generate
+
+        print(f"generating {sources} ...", flush=True)
+        stats = generate(sources, seed=args.seed, scale=args.scale,
+                         cycles=(previous, args.cycle))
+        print(f"  {stats}")
+    manifest = json.loads((sources / "_truth" / "manifest.json").read_text())
+    size = sum(p.stat().st_size for p in sources.rglob("*") if p.is_file())
+    print(f"sources {sources}: {size / 2**20:,.0f} MiB, objects {manifest.get('counts', '')}")
+
+    out = (args.out or Path(tempfile.mkdtemp(prefix="recon-bench-close-"))).resolve()
+    limit = machine_memory_limit()
+    env = {**os.environ, "RECON_DUCKDB_MEMORY_LIMIT": limit}
+    print(f"output {out}; DuckDB memory limit {limit}")
+
+    runs: list[tuple[str, list[tuple[str, float, int]]]] = []
+    if not args.lower_bound_only:
+        print(f"cold: close {previous}, nothing landed")
+        runs.append(("cold", close(out, sources, previous, env, limit)))
+        print(f"warm: close {args.cycle}, {previous} landed")
+        runs.append(("warm", close(out, sources, args.cycle, env, limit)))
+        print(f"  the pipeline's core-pair findings of {args.cycle}:")
+        print(stage("counts", [sys.executable, "-c", CORE_COUNTS, str(out / "warehouse.duckdb"),
+                               args.cycle], env)[2].rstrip())
+
+    print(f"lower bound: the two core pairs of {args.cycle} in one hand-written DuckDB query")
+    seconds, rss, output = stage("lower bound", [sys.executable, "-c", LOWER_BOUND,
+                                                 str(sources), args.cycle, limit], env)
+    print(output.rstrip())
+    query = float(output.rsplit("LOWER_BOUND_SECONDS", 1)[1])
+    print(f"  process {seconds:.1f} s (query {query:.1f} s)  peak RSS {rss / 2**20:.0f} MiB")
+    for name, figures in runs:
+        total = sum(s for _, s, _ in figures)
+        print(f"ratio {name} run / lower bound (process): {total / seconds:6.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+{#
+    Cycle partitions. The findings a run writes (the recon models, their coverage models,
+    fct_mismatches and fct_recon_coverage) are incremental tables partitioned by `cycle`: a run
+    replaces the partitions of its cycle window and nothing else, so closing 2026-08 after
+    2026-10 leaves 2026-10's rows as its own run wrote them, and re-running a cycle gives the
+    same rows (delete + insert, never a duplicate).
+
+    The window is the dbt vars `min_cycle` .. `max_cycle` (both YYYY-MM), each defaulting to
+    `cycle`, the way dagster-open-platform feeds `min_date`/`max_date` from a partition's time
+    window: a Dagster run passes its partition (recon_pipeline.settings), a backfill of several
+    cycles from one export may pass a wider window.
+#}
+
+{#- (first, last) cycle of the window, checked to be YYYY-MM and in order. -#}
+{% macro cycle_window() -%}
+    {%- set cycle = current_cycle() -%}
+    {%- set first = var('min_cycle', none) or cycle -%}
+    {%- set last = var('max_cycle', none) or cycle -%}
+    {%- if execute -%}
+        {%- for bound in [first, last] -%}
+            {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', bound | string) -%}
+                {{ exceptions.raise_compiler_error(
+                    "vars min_cycle and max_cycle must be months YYYY-MM, got '" ~ bound ~ "'") }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if first > last -%}
+            {{ exceptions.raise_compiler_error(
+                "min_cycle " ~ first ~ " is after max_cycle " ~ last) }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return((first | string, last | string)) }}
+{%- endmacro %}
+
+
+{#-
+    A predicate: `column` lies in the cycle window. A unit test of a recon model (whose contract
+    is every cycle of its inputs) sees every cycle: pass every_cycle_in_unit_tests=false where
+    the model itself is about one cycle (fct_mismatches).
+-#}
+{% macro in_cycle_window(column='cycle', every_cycle_in_unit_tests=true) -%}
+    {%- if every_cycle_in_unit_tests and model is defined and model.resource_type == 'unit_test' -%}
+        1 = 1
+    {%- else -%}
+        {%- set window = cycle_window() -%}
+        {{ column }} between '{{ window[0] }}' and '{{ window[1] }}'
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Wrap a model's query (a call block) so it returns the rows of the cycle window only:
+        {% call cycle_partition() %} with ... select ... {% endcall %}
+-#}
+{% macro cycle_partition(column='cycle') -%}
+select * from (
+{{ caller() }}
+) as cycle_rows
+where {{ in_cycle_window(column) }}
+{%- endmacro %}
+
+
+{#-
+    The pre-hook of a cycle-partitioned model (dbt_project.yml): on an incremental run, delete
+    the window's partitions; the model's rows (the window's only) are then appended.
+-#}
+{% macro delete_cycle_window(column='cycle') -%}
+    {%- if is_incremental() -%}
+        {%- set window = cycle_window() -%}
+        delete from {{ this }} where {{ column }} between '{{ window[0] }}' and '{{ window[1] }}'
+    {%- endif -%}
+{%- endmacro %}
