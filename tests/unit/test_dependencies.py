@@ -42,10 +42,11 @@ def _undeclared(folders: list[Path], allowed: set[str]) -> list[str]:
     distributions = importlib.metadata.packages_distributions()
     missing = []
     for folder in folders:
+        local = {p.stem for p in folder.glob("*.py")}  # scripts importing their neighbours
         for path in sorted(folder.rglob("*.py")):
             for module, line in _imports(path):
                 top = module.split(".")[0]
-                if top in sys.stdlib_module_names or top in {"recon_pipeline", "tests"}:
+                if top in sys.stdlib_module_names or top in {"recon_pipeline", "tests"} | local:
                     continue
                 names = {_name(d) for d in distributions.get(top, [])}
                 if not names & allowed:

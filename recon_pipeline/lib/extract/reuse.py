@@ -21,6 +21,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from recon_pipeline.lib import atomic
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.report import PARTS, FileCount, ObjectReport, part_paths
 
@@ -62,7 +63,7 @@ def input_files(sources: Path, name: str, erp_url: object | None) -> list[Path] 
 def _stats(files: list[Path], root: Path) -> list[list[object]]:
     stats: list[list[object]] = []
     for path in files:
-        st = path.stat()
+        st = path.lstat() if path.is_symlink() else path.stat()  # a link is refused, not read
         stats.append([path.relative_to(root).as_posix(), st.st_size, st.st_mtime_ns])
     return stats
 
@@ -104,22 +105,18 @@ def record(out_dir: Path, found: dict[str, Any], report: ObjectReport) -> None:
         "report": {"name": report.name, "table": report.table, "tables": report.tables,
                    "files": [vars(f) for f in report.files]},
     }
-    path = _stamp_path(out_dir, report.name)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic.write_text(_stamp_path(out_dir, report.name), json.dumps(data, sort_keys=True))
 
 
 def _link(source: Path, target: Path) -> None:
     """``target`` becomes ``source``'s content, whole or not at all (a hard link if it can)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.unlink(missing_ok=True)
+    tmp = atomic.new_temp(target)
+    tmp.unlink()
     try:
         os.link(source, tmp)
     except OSError:
         shutil.copyfile(source, tmp)
-    os.replace(tmp, target)
+    atomic.commit(tmp, target)
 
 
 def reuse(out_dir: Path, name: str, found: dict[str, Any]) -> ObjectReport | None:

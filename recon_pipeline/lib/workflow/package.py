@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recon_pipeline.lib.atomic import write_bytes
+from recon_pipeline.lib.atomic import atomic_dir, write_bytes
 from recon_pipeline.lib.workflow.config import WorkflowConfig, load_workflow_config
 from recon_pipeline.lib.workflow.findings import amount_at_stake
 from recon_pipeline.lib.workflow.log import Draft, EventLog, WorkflowError
@@ -129,37 +129,35 @@ def freeze_package(out: Path, cycle: str, state: WorkflowState, signer: str,
     if not (reports / "mismatches.parquet").is_file():
         raise WorkflowError(f"{cycle} has no reports to sign: run the cycle first")
     package = close_dir(out, cycle) / f"package-{len(_packages(out, cycle)) + 1}"
-    tmp = package.with_name(f".{package.name}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "reports").mkdir(parents=True)
-    checksums = {}
-    for path in sorted(reports.iterdir()):
-        if path.is_file():
-            shutil.copy2(path, tmp / "reports" / path.name)
-            checksums[path.name] = sha256_file(path)
-    validation = Path(out) / "quality" / cycle / "validation.json"
-    if validation.is_file():  # the close gate's results, as signed
-        shutil.copy2(validation, tmp / "reports" / "validation.json")
-        checksums["validation.json"] = sha256_file(validation)
-    inputs = inputs_of(out, cycle)
-    if load_workflow_config().freeze_sources and inputs["sources_dir"]:
-        for rel in inputs["sources_sha256"]:  # the sources as read, for `recon close verify`
-            target = tmp / "sources" / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(Path(inputs["sources_dir"]) / rel, target)
-    close = state.close(cycle)
-    manifest = {
-        "cycle": cycle, "package": package.name,
-        "submitted_by": close.submitted_by, "signed_by": signer,
-        "signed_at": now.astimezone(UTC).isoformat(),
-        "event_log_head": state.head or None,
-        "reports_sha256": checksums,
-        "waivers": waived,
-        "inputs": inputs,
-    }
-    text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    write_bytes(tmp / "manifest.json", text.encode("utf-8"))
-    tmp.rename(package)
+    with atomic_dir(package) as tmp:
+        (tmp / "reports").mkdir()
+        checksums = {}
+        for path in sorted(reports.iterdir()):
+            if path.is_file():
+                shutil.copy2(path, tmp / "reports" / path.name)
+                checksums[path.name] = sha256_file(path)
+        validation = Path(out) / "quality" / cycle / "validation.json"
+        if validation.is_file():  # the close gate's results, as signed
+            shutil.copy2(validation, tmp / "reports" / "validation.json")
+            checksums["validation.json"] = sha256_file(validation)
+        inputs = inputs_of(out, cycle)
+        if load_workflow_config().freeze_sources and inputs["sources_dir"]:
+            for rel in inputs["sources_sha256"]:  # the sources as read, for `recon close verify`
+                target = tmp / "sources" / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(Path(inputs["sources_dir"]) / rel, target)
+        close = state.close(cycle)
+        manifest = {
+            "cycle": cycle, "package": package.name,
+            "submitted_by": close.submitted_by, "signed_by": signer,
+            "signed_at": now.astimezone(UTC).isoformat(),
+            "event_log_head": state.head or None,
+            "reports_sha256": checksums,
+            "waivers": waived,
+            "inputs": inputs,
+        }
+        text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        write_bytes(tmp / "manifest.json", text.encode("utf-8"))
     return {"package": package.relative_to(out).as_posix(),
             "manifest_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
 
