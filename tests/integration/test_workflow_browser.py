@@ -82,7 +82,7 @@ def served(pipeline: Run, tmp_path: Path) -> Iterator[tuple[str, Path, str]]:
     out = tmp_path / "out"
     shutil.copytree(pipeline.out, out)
     with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
-        (cycle,), = con.sql("select distinct cycle from marts.fct_mismatches").fetchall()
+        (cycle,), = con.sql("select max(cycle) from marts.fct_mismatches").fetchall()
     users = tmp_path / "users.yml"
     users.write_text("users:\n" + "".join(
         f'  {n}: {{role: {ROLES[n]}, password: "{hash_password(p)}"}}\n'
