@@ -1,4 +1,8 @@
-{{ config(unique_key=['journal_id', 'line_no']) }}
+{#- The ERP is read whole on every run: the run's own periods are replaced by what the ledger
+    holds now, so a journal deleted or re-numbered in a period of the cycle window is gone from
+    the canonical table too (merge by key alone keeps lines the ledger no longer has). Other
+    periods' lines are merged by key as before. -#}
+{{ config(unique_key=['journal_id', 'line_no'], pre_hook="{{ delete_cycle_window('period') }}") }}
 -- ERP journal lines with their account role, whether their journal is live (neither a REVERSAL
 -- nor reversed by one: the two together count as nothing), signed amounts (debit − credit) in
 -- major and minor units, and the posted amount of the line's document where the line sits on
