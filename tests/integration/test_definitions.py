@@ -19,7 +19,10 @@ from recon_pipeline.definitions import defs
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 BIN = Path(sys.executable).parent
-IMPORT_BUDGET_S = 5.0
+# Imported by a step that needs them, never by the code location (import great_expectations
+# alone takes ~3 s).
+HEAVY_MODULES = frozenset({"great_expectations", "pandas", "playwright", "uvicorn", "openpyxl",
+                           "nats", "pyspark"})
 
 
 def _clean_env(tmp_path: Path) -> dict[str, str]:
@@ -86,18 +89,16 @@ def test_every_asset_is_documented_grouped_and_owned() -> None:
         assert spec.kinds, f"{name} has no kinds"
 
 
-def test_code_location_imports_fast(tmp_path: Path) -> None:
-    """Measured in a fresh interpreter, after one import that may have to parse the manifest."""
+def test_code_location_import_stays_light(tmp_path: Path) -> None:
+    """What keeps the code location quick to load, asserted as behaviour (the time itself is
+    printed by benchmarks/bench_import.py, not asserted here): importing the definitions parses
+    no dbt project and imports none of the heavy libraries that only a step needs."""
     probe = (
-        "import time; t = time.perf_counter(); import recon_pipeline.definitions; "
-        "print(time.perf_counter() - t)"
+        "import sys; import recon_pipeline.definitions; "
+        f"print(sorted(m for m in {sorted(HEAVY_MODULES)!r} if m in sys.modules))"
     )
     env = _clean_env(tmp_path)
-    subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True)
-    timings = []
-    for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True
-        )
-        timings.append(float(done.stdout.strip().splitlines()[-1]))
-    assert min(timings) < IMPORT_BUDGET_S, f"import took {timings} s"
+    done = subprocess.run([sys.executable, "-c", probe], env=env, check=True,
+                          capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+    assert not list(tmp_path.rglob("partial_parse.msgpack"))
