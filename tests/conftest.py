@@ -32,9 +32,26 @@ def _listening(host: str, port: int) -> bool:
         return False
 
 
+#: Tests that share the session's one pipeline run (tests/integration/conftest.py ``pipeline``).
+PIPELINE_GROUP = "pipeline-run"
+
+
+def _schedule_for_workers(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs ``--dist loadgroup``) a group runs on one worker:
+    each module is a group, so its module fixtures are built once; the tests that share the
+    pipeline run are one group, so it is built once and its tests keep their order. That group
+    is the longest, so it goes first; everything else keeps the collection order."""
+    for item in items:
+        shared = "pipeline" in getattr(item, "fixturenames", ())
+        item.add_marker(pytest.mark.xdist_group(PIPELINE_GROUP if shared else item.module.__name__
+                                                if item.module else item.nodeid))
+    items.sort(key=lambda item: "pipeline" not in getattr(item, "fixturenames", ()))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that need a server are required when CI is set, skipped elsewhere if it is down."""
     del config
+    _schedule_for_workers(items)
     if os.environ.get("CI"):
         return
     for marker, port, name in (("postgres", 5432, "PostgreSQL"), ("nats", 4222, "NATS")):
