@@ -131,6 +131,37 @@ def test_rerunning_a_cycle_changes_nothing(pipeline: Run) -> None:
         ledger_before.column("exception_id").to_pylist())
 
 
+@pytest.mark.parametrize("cycle", CYCLES)
+def test_posting_delays_per_legal_entity_are_reported(pipeline: Run, cycle: str) -> None:
+    """summary.json and report.html give each entity's posting delays; the counts are the
+    cycle's finalized invoices and succeeded charges with a live journal of their type, once
+    per legal entity whose books hold it."""
+    import duckdb
+
+    summary = json.loads((pipeline.out / "reports" / cycle / "summary.json").read_text())
+    delays = summary["posting_delays"]
+    assert {r["document_type"] for r in delays} == {"INVOICE", "PAYMENT"}
+    assert all(r["median_days"] <= r["p95_days"] <= r["max_days"] for r in delays)
+    posted = Counter()
+    for r in delays:
+        posted[r["document_type"]] += r["documents_posted"]
+    with duckdb.connect(str(pipeline.out / "warehouse.duckdb"), read_only=True) as con:
+        expected = dict(con.sql(f"""
+            select document_type, count(*) from (
+            select distinct document_type, document_ref, legal_entity_id
+            from marts.fct_ledger_lines
+            where is_live and (
+                (document_type = 'INVOICE' and document_ref in (select invoice_id from
+                    marts.fct_invoices where cycle = '{cycle}' and is_finalized
+                    and finalized_at is not null))
+                or (document_type = 'PAYMENT' and document_ref in (select charge_id from
+                    marts.fct_charges where cycle = '{cycle}' and is_succeeded))))
+            group by document_type""").fetchall())
+    assert dict(posted) == expected
+    html = (pipeline.out / "reports" / cycle / "report.html").read_text()
+    assert "Posting delays by legal entity" in html
+
+
 # The expectation suites (expectations/*.json) as the close gate.
 
 DAGSTER = Path(sys.executable).parent / "dagster"

@@ -18,7 +18,8 @@ from recon_pipeline.defs.shared.runs import is_provisional
 @dg.asset(
     key=["reports", "cycle_reports"],
     deps=[dg.AssetKey(["raw", "quarantine"]), dg.AssetKey(["marts", "fct_mismatches"]),
-          dg.AssetKey(["marts", "fct_recon_coverage"]), dg.AssetKey(["quality", "expectations"])],
+          dg.AssetKey(["marts", "fct_recon_coverage"]),
+          dg.AssetKey(["marts", "fct_posting_delays"]), dg.AssetKey(["quality", "expectations"])],
     group_name=REPORTS_GROUP,
     kinds={"python", "parquet", "html", "excel"},
     owners=OWNERS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -223,3 +223,17 @@ def markdown_preview(findings: pa.Table, n: int = 10) -> str:
     if len(rows) > n:
         lines.append(f"\n_{len(rows) - n} more of {len(rows)} findings._")
     return "\n".join(lines)
+
+
+#: The posting delays' columns in summary.json, in order (marts.fct_posting_delays).
+DELAY_KEYS = ("legal_entity_id", "document_type", "documents_posted", "median_days", "p95_days",
+              "max_days")
+
+
+def posting_delays(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The cycle's posting delays per legal entity for summary.json: whole days (nearest-rank
+    median and 95th percentile, maximum) from an invoice's finalization to its INVOICE journal
+    and from a charge to its PAYMENT journal, ordered by entity then document type."""
+    out = [{k: (None if r.get(k) is None else r[k] if k in DELAY_KEYS[:2] else int(r[k]))
+            for k in DELAY_KEYS} for r in rows]
+    return sorted(out, key=lambda r: (r["legal_entity_id"] or "", r["document_type"]))

@@ -151,6 +151,23 @@ def _sources_table(summary: dict[str, Any]) -> dict[str, Any]:
                      ("Share", True)], "rows": rows}
 
 
+_DOCUMENTS = {"INVOICE": "Invoice finalized → INVOICE journal",
+              "PAYMENT": "Charge → PAYMENT journal"}
+
+
+def _delays_table(summary: dict[str, Any]) -> dict[str, Any]:
+    def days(v: int | None) -> tuple[str, str]:
+        return ("–" if v is None else f"{v:,}", "num")
+    rows = [[(r["legal_entity_id"] or "(none)", ""),
+             (_DOCUMENTS.get(r["document_type"], r["document_type"]), ""),
+             (f"{r['documents_posted']:,}", "num"), days(r["median_days"]),
+             days(r["p95_days"]), days(r["max_days"])]
+            for r in summary.get("posting_delays", [])]
+    return {"head": [("Legal entity", False), ("Documents", False), ("Posted", True),
+                     ("Median days", True), ("95th pct days", True), ("Longest days", True)],
+            "rows": rows}
+
+
 def _findings(mismatches: pa.Table) -> list[dict[str, Any]]:
     rows = []
     for r in largest_first(mismatches.to_pylist())[:MAX_ROWS]:
@@ -205,6 +222,10 @@ def render_html(summary: dict[str, Any], mismatches: pa.Table, trend: Sequence[T
                              title="Match rate by recon"))},
         {"title": "Rows read and quarantined by source", "note": "", "svg": None,
          "head": sources["head"], "rows": sources["rows"], "empty": "No sources."},
+        {"title": "Posting delays by legal entity",
+         "note": "days from the document to its journal: median, 95th percentile, longest",
+         "svg": None, **_delays_table(summary),
+         "empty": "No document of this cycle is posted yet."},
         {"title": "Leakage by cycle", "note": f"{cur}, latest run of each cycle",
          "svg": Markup(columns(labels, [("leakage", AMBER, [p.leakage for p in trend])],
                                _grouped, title="Leakage by cycle", muted=muted))},

@@ -33,6 +33,10 @@ def read_cycle_inputs(warehouse: Path, raw_dir: Path, cycle: str,
         coverage = con.sql(
             "select recon, sum(objects_checked) from marts.fct_recon_coverage "
             "where cycle = $1 group by recon", params=[cycle]).fetchall()
+        delays = con.sql(
+            "select legal_entity_id, document_type, documents_posted, median_days, p95_days, "
+            "max_days from marts.fct_posting_delays where cycle = $1",
+            params=[cycle]).to_arrow_table().to_pylist()
     quarantine = _read(raw_dir / "quarantine.parquet")
     counts = _read(raw_dir / "file_counts.parquet")
     rows_read: Counter[str] = Counter()
@@ -51,6 +55,7 @@ def read_cycle_inputs(warehouse: Path, raw_dir: Path, cycle: str,
         quarantine=quarantine,
         rows_quarantined=dict(rows_quarantined) if counts is not None else None,
         reporting_currency=reporting_currency,
+        posting_delays=delays,
     )
 
 

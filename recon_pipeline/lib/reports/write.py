@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from recon_pipeline.lib.atomic import atomic_path, locked, write_bytes, write_parquet
 from recon_pipeline.lib.cycles import parse_cycle
-from recon_pipeline.lib.reports.figures import close_status, summarize
+from recon_pipeline.lib.reports.figures import close_status, posting_delays, summarize
 from recon_pipeline.lib.reports.html import render_html
 from recon_pipeline.lib.reports.ledger import apply_run, ledger_dir, read_ledger
 from recon_pipeline.lib.reports.schema import conform_findings
@@ -35,7 +35,8 @@ class CycleInputs:
     ``findings``: FINDINGS_SCHEMA rows, all of ``cycle``. ``rows_read``: source -> rows read.
     ``objects_checked``: recon -> objects it checked (the match rates' denominators).
     ``quarantine``: QUARANTINE_SCHEMA rows; ``rows_quarantined`` defaults to their count per
-    source.
+    source. ``posting_delays``: marts.fct_posting_delays rows of the cycle (legal_entity_id,
+    document_type, documents_posted, median_days, p95_days, max_days).
     """
 
     cycle: str
@@ -45,6 +46,7 @@ class CycleInputs:
     quarantine: pa.Table | None = None
     rows_quarantined: Mapping[str, int] | None = None
     reporting_currency: str = "USD"
+    posting_delays: Sequence[Mapping[str, Any]] = ()
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
             objects_checked=inputs.objects_checked, provisional=provisional,
             generated_at=now, validation=validation)
         summary["files_not_read"] = files_not_read(quarantine)
+        summary["posting_delays"] = posting_delays(inputs.posting_delays)
         trend = cycle_trend(state, inputs.cycle, mismatches, provisional=provisional)
         folder = report_folder(out, inputs.cycle, provisional)
         # A signed cycle is locked: its reports stay as signed, the run is a restatement.

@@ -235,3 +235,36 @@ def test_files_not_read_are_in_the_summary(sources: Path, tmp_path: Path) -> Non
         "reason": "usage/events-09.jsonl.gz is not a complete gzip file (truncated): not read"}]
     summary = json.loads((result.folder / "summary.json").read_text())
     assert summary["files_not_read"] == result.summary["files_not_read"]
+
+
+def test_posting_delays_are_in_the_summary_and_on_the_page(sources: Path, tmp_path: Path) -> None:
+    """marts.fct_posting_delays rows of the cycle: summary.json per entity and document type
+    (ordered), and a table of report.html, entity names escaped."""
+    delays = [
+        {"legal_entity_id": "LE_US", "document_type": "PAYMENT", "documents_posted": 1204,
+         "median_days": 1, "p95_days": 3, "max_days": 17},
+        {"legal_entity_id": "<b>LE_DE</b>", "document_type": "INVOICE", "documents_posted": 88,
+         "median_days": 0, "p95_days": 12, "max_days": 40},
+        {"legal_entity_id": "LE_US", "document_type": "INVOICE", "documents_posted": 2311,
+         "median_days": 2, "p95_days": 6, "max_days": 31},
+    ]
+    result = write_reports(tmp_path, replace(cycle_inputs(sources, CYCLE), posting_delays=delays),
+                           now=NOW)
+    summary = json.loads((result.folder / "summary.json").read_text())
+    assert [(r["legal_entity_id"], r["document_type"]) for r in summary["posting_delays"]] == [
+        ("<b>LE_DE</b>", "INVOICE"), ("LE_US", "INVOICE"), ("LE_US", "PAYMENT")]
+    assert summary["posting_delays"][1] == delays[2]
+    page = (result.folder / "report.html").read_text("utf-8")
+    section = page[page.index("Posting delays by legal entity"):]
+    section = section[:section.index("</section>")]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", section)
+    assert cells[:6] == ["&lt;b&gt;LE_DE&lt;/b&gt;", "Invoice finalized → INVOICE journal", "88",
+                         "0", "12", "40"]
+    assert cells[12:] == ["LE_US", "Charge → PAYMENT journal", "1,204", "1", "3", "17"]
+
+
+def test_no_posting_delays_say_so(out: Path) -> None:
+    summary = json.loads((out / "reports" / CYCLE / "summary.json").read_text())
+    assert summary["posting_delays"] == []
+    page = (out / "reports" / CYCLE / "report.html").read_text("utf-8")
+    assert "No document of this cycle is posted yet." in page
