@@ -136,7 +136,7 @@ def page(stack: Stack) -> Iterator[Any]:
         browser = playwright.chromium.launch(executable_path=_chromium(), headless=True)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.set_default_timeout(30_000)
+            page.set_default_timeout(120_000)  # two test workers share two cores in CI
             yield page
         finally:
             browser.close()

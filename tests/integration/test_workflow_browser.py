@@ -118,7 +118,9 @@ class Shots:
 
 
 def _login(browser: Any, base: str, name: str) -> Any:
-    page = browser.new_context().new_page()
+    context = browser.new_context()
+    context.set_default_timeout(120_000)  # two test workers share two cores in CI
+    page = context.new_page()
     page.goto(f"{base}/closes")
     assert page.url.endswith("/login")  # nothing without a session
     page.fill("input[name=user]", name)
