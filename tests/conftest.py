@@ -48,6 +48,7 @@ def _schedule_for_workers(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: "pipeline" not in getattr(item, "fixturenames", ()))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that need a server are required when CI is set, skipped elsewhere if it is down."""
     del config
