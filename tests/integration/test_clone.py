@@ -2,7 +2,7 @@
 collects the whole suite and passes the sample and output-contract tests.
 
 Everything a clone's tests need (the Stripe and CloudEvents samples, the output contract) is
-in the repository; nothing is read from beside it (such as a ``../shared`` folder). The clone
+in the repository; nothing is read from a folder beside it. The clone
 runs the environment's Python with the clone first on the path, so its own code is tested.
 """
 
