@@ -41,16 +41,19 @@ def _schedule_for_workers(items: list[pytest.Item]) -> None:
     each module is a group, so its module fixtures are built once; the tests that share the
     pipeline run are one group, so it is built once and its tests keep their order. That group
     is the longest, so it goes first; everything else keeps the collection order."""
+    def shares_the_run(item: pytest.Item) -> bool:
+        return "pipeline" in getattr(item, "fixturenames", ())
+
     for item in items:
-        shared = "pipeline" in getattr(item, "fixturenames", ())
-        item.add_marker(pytest.mark.xdist_group(PIPELINE_GROUP if shared else item.module.__name__
-                                                if item.module else item.nodeid))
-    items.sort(key=lambda item: "pipeline" not in getattr(item, "fixturenames", ()))
+        group = PIPELINE_GROUP if shares_the_run(item) else getattr(item.module, "__name__", "")
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid))
+    items.sort(key=lambda item: not shares_the_run(item))
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests that need a server are required when CI is set, skipped elsewhere if it is down."""
+    """Groups for the test workers; tests that need a server are required when CI is set,
+    skipped elsewhere if it is down."""
     del config
     _schedule_for_workers(items)
     if os.environ.get("CI"):

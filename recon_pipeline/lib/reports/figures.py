@@ -234,6 +234,5 @@ def posting_delays(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The cycle's posting delays per legal entity for summary.json: whole days (nearest-rank
     median and 95th percentile, maximum) from an invoice's finalization to its INVOICE journal
     and from a charge to its PAYMENT journal, ordered by entity then document type."""
-    out = [{k: (None if r.get(k) is None else r[k] if k in DELAY_KEYS[:2] else int(r[k]))
-            for k in DELAY_KEYS} for r in rows]
+    out = [{k: r.get(k) for k in DELAY_KEYS} for r in rows]
     return sorted(out, key=lambda r: (r["legal_entity_id"] or "", r["document_type"]))

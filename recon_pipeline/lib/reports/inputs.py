@@ -10,6 +10,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from recon_pipeline.lib.reports.figures import DELAY_KEYS
 from recon_pipeline.lib.reports.write import CycleInputs
 
 #: Tables written beside a source object's own table (they are rows of its records).
@@ -34,8 +35,7 @@ def read_cycle_inputs(warehouse: Path, raw_dir: Path, cycle: str,
             "select recon, sum(objects_checked) from marts.fct_recon_coverage "
             "where cycle = $1 group by recon", params=[cycle]).fetchall()
         delays = con.sql(
-            "select legal_entity_id, document_type, documents_posted, median_days, p95_days, "
-            "max_days from marts.fct_posting_delays where cycle = $1",
+            f"select {', '.join(DELAY_KEYS)} from marts.fct_posting_delays where cycle = $1",
             params=[cycle]).to_arrow_table().to_pylist()
     quarantine = _read(raw_dir / "quarantine.parquet")
     counts = _read(raw_dir / "file_counts.parquet")

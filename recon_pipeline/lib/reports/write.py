@@ -35,8 +35,7 @@ class CycleInputs:
     ``findings``: FINDINGS_SCHEMA rows, all of ``cycle``. ``rows_read``: source -> rows read.
     ``objects_checked``: recon -> objects it checked (the match rates' denominators).
     ``quarantine``: QUARANTINE_SCHEMA rows; ``rows_quarantined`` defaults to their count per
-    source. ``posting_delays``: marts.fct_posting_delays rows of the cycle (legal_entity_id,
-    document_type, documents_posted, median_days, p95_days, max_days).
+    source. ``posting_delays``: marts.fct_posting_delays rows of the cycle (figures.DELAY_KEYS).
     """
 
     cycle: str
