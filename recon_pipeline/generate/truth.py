@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -11,6 +10,7 @@ from pathlib import Path
 from recon_pipeline.lib.cycles import cycle_last_day
 from recon_pipeline.lib.money import minor_to_major
 from recon_pipeline.lib.registry import RECON_OF
+from recon_pipeline.lib.reports import csvsafe
 
 #: Every category the generator plants, as the registry lists them.
 CATEGORIES: tuple[str, ...] = tuple(RECON_OF)
@@ -54,7 +54,7 @@ class Truth:
         """Write findings.csv, traps.csv and malformed.csv."""
         folder.mkdir(parents=True, exist_ok=True)
         with open(folder / "findings.csv", "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f, lineterminator="\n")
+            out = csvsafe.writer(f)
             out.writerow(["cycle", "recon", "category", "object_id", "period_start",
                           "related_id", "currency", "leakage_amount",
                           "leakage_amount_reporting", "note"])
@@ -70,11 +70,11 @@ class Truth:
                               e.period_start.isoformat() if e.period_start else "",
                               e.related_id or "", e.currency or "", leak, rep, e.note])
         with open(folder / "traps.csv", "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f, lineterminator="\n")
+            out = csvsafe.writer(f)
             out.writerow(["cycle", "trap", "object_id", "note"])
             out.writerows(sorted(self.traps))
         with open(folder / "malformed.csv", "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f, lineterminator="\n")
+            out = csvsafe.writer(f)
             out.writerow(["source", "file", "line", "reason"])
             out.writerows(sorted(self.malformed))
 

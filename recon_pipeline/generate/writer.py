@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import sqlite3
 from decimal import Decimal
@@ -15,6 +14,7 @@ from recon_pipeline.generate.catalog import ACCOUNT, GL_ACCOUNTS
 from recon_pipeline.generate.model import Journal
 from recon_pipeline.lib.cycles import day_of
 from recon_pipeline.lib.money import exponent, format_major
+from recon_pipeline.lib.reports import csvsafe
 
 
 def _default(value: Any) -> Any:
@@ -86,7 +86,7 @@ class CsvFile:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        self._csv = csv.writer(self._file, lineterminator="\n")
+        self._csv = csvsafe.writer(self._file)
         self._csv.writerow(header)
         self.lines = 1
         self.rows = 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Set
 
 import pyarrow as pa
 
+from recon_pipeline.lib.reports import csvsafe
 from recon_pipeline.lib.reports.figures import money_text
 from recon_pipeline.lib.reports.ids import exception_ids
 from recon_pipeline.lib.reports.schema import (
@@ -37,12 +36,13 @@ def build_mismatches(findings: pa.Table, seen_before: Set[str]) -> pa.Table:
 
 
 def mismatches_csv(mismatches: pa.Table) -> bytes:
-    """UTF-8 CSV of the mismatches: money as exact text in the row's currency, dates ISO."""
-    buffer = io.StringIO()
-    out = csv.writer(buffer, lineterminator="\n")
-    out.writerow(mismatches.column_names)
+    """UTF-8 CSV of the mismatches: money as exact text in the row's currency, dates ISO.
+
+    Written by :mod:`csvsafe`: every cell quoted, formula-like text neutralised.
+    """
+    rows = []
     for r in mismatches.to_pylist():
-        cells = []
+        cells: list[object] = []
         for name in mismatches.column_names:
             value = r[name]
             if name in REPORTING_COLUMNS:
@@ -51,8 +51,8 @@ def mismatches_csv(mismatches: pa.Table) -> bytes:
                 cells.append(money_text(value, r["currency"]))
             else:
                 cells.append("" if value is None else str(value))
-        out.writerow(cells)
-    return buffer.getvalue().encode("utf-8")
+        rows.append(cells)
+    return csvsafe.dumps(mismatches.column_names, rows)
 
 
 def conform_quarantine(quarantine: pa.Table | None) -> pa.Table:
