@@ -8,6 +8,7 @@ other. Dagster is imported only by the commands that need it, so ``recon --help`
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -38,6 +39,8 @@ DEMO_SOURCES = Path("data/demo/sources")
 DEMO_OUT = Path("data/demo/out")
 DEMO_DAGSTER_HOME = Path("data/dagster_home")  # the one `make dev` uses
 JOB_NAME = "close_cycle"
+#: The lock file in OUT that ``recon run`` and ``recon demo`` hold while they write it.
+RUN_LOCK = ".recon-run.lock"
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -80,11 +83,33 @@ def run_command(args: argparse.Namespace) -> int:
         "config_file": str(config) if config else None,
     }
     settings = _preflight(overrides)
-    _configure_code_location(settings)
-    check_cycle_in_partitions(cycle, configured_first_cycle())
-    _use_dagster_home(default=settings.out_dir / "dagster_home")
-    _land_stream(settings)
-    return 0 if _run_cycles([cycle], overrides, settings, verbose=args.verbose) else 1
+    with _alone(settings.out_dir):
+        _configure_code_location(settings)
+        check_cycle_in_partitions(cycle, configured_first_cycle())
+        _use_dagster_home(default=settings.out_dir / "dagster_home")
+        _land_stream(settings)
+        return 0 if _run_cycles([cycle], overrides, settings, verbose=args.verbose) else 1
+
+
+@contextlib.contextmanager
+def _alone(out_dir: Path) -> Iterator[None]:
+    """Hold OUT's run lock for the block: one ``recon run`` or ``recon demo`` writes an OUT at
+    a time; a second stops at once with one line (exit 2)."""
+    from recon_pipeline.lib import atomic
+
+    lock = out_dir / RUN_LOCK
+    try:
+        with atomic.held_alone(lock):
+            yield
+    except atomic.AlreadyHeld as exc:
+        by = f" (process {exc.pid})" if exc.pid else ""
+        raise SettingsError(
+            f"another recon run or demo is writing {out_dir}{by}: wait for it to end, "
+            f"or pass another --out (lock: {lock})") from None
+    except OSError as exc:
+        if exc.filename != str(lock):
+            raise
+        raise SettingsError(f"cannot take the run lock {lock}: {exc.strerror}") from None
 
 
 def _land_stream(settings: Settings) -> None:
@@ -107,6 +132,11 @@ def _land_stream(settings: Settings) -> None:
 
 def demo_command(args: argparse.Namespace) -> int:
     """``recon demo``: generate the demo sources, then run every demo cycle."""
+    with _alone(DEMO_OUT.absolute()):
+        return _demo(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
     stats = _generate(DEMO_SOURCES, brief=True)
     overrides = {
         "sources_dir": str(DEMO_SOURCES.absolute()),

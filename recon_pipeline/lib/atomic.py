@@ -153,3 +153,50 @@ def locked(lock_file: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+class AlreadyHeld(Exception):
+    """Another process holds the lock :func:`held_alone` asked for."""
+
+    def __init__(self, lock_file: Path, pid: int | None) -> None:
+        self.lock_file = lock_file
+        self.pid = pid
+        by = f" by process {pid}" if pid else ""
+        super().__init__(f"{lock_file} is held{by}")
+
+
+@contextlib.contextmanager
+def held_alone(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` for the ``with`` block, or raise at once.
+
+    Not waiting: a second ``recon run`` of the same OUT stops instead of queueing behind the
+    first. The lock is the kernel's (``flock``), so it goes with the process that held it, even
+    one killed; the file keeps the holder's process id for the message. A symlink is refused.
+
+    Raises:
+        AlreadyHeld: another process holds the lock.
+        OSError: the lock file cannot be opened (a symlink, no permission).
+    """
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 _FILE_MODE)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyHeld(lock_file, _holder(fd)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _holder(fd: int) -> int | None:
+    """The process id the lock file names, if it names one."""
+    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None

@@ -140,3 +140,49 @@ def test_no_module_writes_files_atomically_on_its_own() -> None:
                 found.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {ast.unparse(node)}")
     assert not found, found
 
+
+
+def test_held_alone_refuses_a_second_holder_at_once(tmp_path: Path) -> None:
+    lock = tmp_path / "out" / ".recon-run.lock"
+    with atomic.held_alone(lock):
+        assert lock.read_text() == f"{os.getpid()}\n"
+        with pytest.raises(atomic.AlreadyHeld) as caught, atomic.held_alone(lock):
+            pytest.fail("a second holder got the lock")
+        assert caught.value.pid == os.getpid()
+        assert str(os.getpid()) in str(caught.value)
+    with atomic.held_alone(lock):  # released on leaving the block
+        pass
+    assert lock.read_text() == ""
+
+
+def test_held_alone_goes_with_a_killed_holder(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    lock = tmp_path / ".recon-run.lock"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom pathlib import Path\nfrom recon_pipeline.lib import atomic\n"
+         f"with atomic.held_alone(Path({str(lock)!r})):\n"
+         "    print('held', flush=True)\n    time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(atomic.AlreadyHeld) as caught, atomic.held_alone(lock):
+            pass
+        assert caught.value.pid == holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+    with atomic.held_alone(lock):  # the kernel dropped the dead process's lock
+        pass
+
+
+def test_held_alone_refuses_a_symlink(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    target.write_text("keep")
+    lock = tmp_path / ".recon-run.lock"
+    lock.symlink_to(target)
+    with pytest.raises(OSError), atomic.held_alone(lock):
+        pass
+    assert target.read_text() == "keep"

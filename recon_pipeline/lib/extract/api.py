@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -49,7 +50,9 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
         if reused is not None:
             reused.seconds = time.perf_counter() - started
             return reused
-    temp = out_dir / "_tmp" / name.replace("/", "__")  # own spill folder: objects may run at once
+    # Own spill folder with a unique name: objects, and runs sharing out_dir, may run at once.
+    (out_dir / "_tmp").mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=name.replace("/", "__") + ".", dir=out_dir / "_tmp"))
     con = sqlkit.connect(temp, memory_limit)
     try:
         report = run_object(con, name, sources, out_dir, erp_url, Options(chunk_bytes, workers))
