@@ -31,6 +31,8 @@ ENV_SOURCES_DIR = "RECON_SOURCES_DIR"
 ENV_OUT_DIR = "RECON_OUT_DIR"
 ENV_ERP_URL = "RECON_ERP_URL"
 ENV_ERP_PASSWORD = "RECON_ERP_PASSWORD"
+#: ERP URL backends that name a file, not a server: RECON_ERP_PASSWORD is not added to them.
+FILE_BACKENDS = ("sqlite",)
 ENV_REPORTING_CURRENCY = "RECON_REPORTING_CURRENCY"
 ENV_CONFIG = "RECON_CONFIG"
 
@@ -220,10 +222,13 @@ class Settings:
         return self.out_dir / "raw" / cycle
 
     def erp_url_with_secret(self, environ: Mapping[str, str] | None = None) -> URL:
-        """The ERP URL to connect with: ``RECON_ERP_PASSWORD``, if set, supplies the password."""
+        """The ERP URL to connect with: ``RECON_ERP_PASSWORD``, if set, supplies the password
+        of a server's URL; a SQLite URL (a file) is used as it is, whatever the variable says."""
         env = os.environ if environ is None else environ
         url = _make_url(self.erp_url)
         password = env.get(ENV_ERP_PASSWORD)
+        if url.get_backend_name() in FILE_BACKENDS:  # a file: no server, no password
+            return url
         return url.set(password=password) if password else url
 
     def erp_display_url(self) -> str:
@@ -248,6 +253,15 @@ class Settings:
                 f"no ERP database at {database}: put ledger.sqlite there, "
                 f"or point --erp-url / {ENV_ERP_URL} at the ERP"
             )
+        if database and database != ":memory:":
+            from recon_pipeline.lib.sources import sqlite_file_problem
+
+            problem = sqlite_file_problem(Path(database))
+            if problem:
+                raise SettingsError(
+                    f"the ERP database {database} {problem}: replace it with the ERP's "
+                    f"ledger.sqlite, or point --erp-url / {ENV_ERP_URL} at the ERP"
+                )
         connect_args = {"connect_timeout": timeout_s} if url.get_backend_name() != "sqlite" else {}
         try:
             engine = create_engine(url, connect_args=connect_args)

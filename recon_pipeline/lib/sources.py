@@ -61,6 +61,27 @@ def default_erp_url(sources: Path) -> str:
     return f"sqlite:///{default_erp_path(sources)}"
 
 
+#: The first 16 bytes of every SQLite 3 database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def sqlite_file_problem(path: Path) -> str | None:
+    """Why the file at ``path`` is not a SQLite database (its header), or None if it is one.
+
+    SQLite itself would take an empty file for an empty database and report anything else
+    only at the first query, in its own words; an ERP export is neither.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if head != SQLITE_HEADER:
+        what = "is empty" if not head else "does not start with the SQLite header"
+        return f"is not a SQLite database (the file {what})"
+    return None
+
+
 def sources_dir_problem(path: Path, *, how: str = "pass --sources DIR") -> str | None:
     """Why ``path`` is not a sources directory (one line, saying what to do), or None.
 

@@ -188,6 +188,34 @@ def test_run_without_erp_database(tiny_sources: Path, tmp_path: Path) -> None:
     assert not (tiny_sources / "erp" / "ledger.sqlite").exists()
 
 
+def test_erp_password_is_not_added_to_a_sqlite_url(tiny_sources: Path, tmp_path: Path) -> None:
+    # A password on a SQLite URL makes SQLAlchemy refuse the URL: the variable, set for a
+    # server elsewhere, must not stop a run on the default ledger.sqlite.
+    args = ["--sources", str(tiny_sources), "--cycle", "2019-12", "--out", str(tmp_path)]
+    done = recon("run", *args, env=clean_env(RECON_ERP_PASSWORD="s3cret"))
+    # past the ERP check: stopped by the cycle, the next check
+    assert_one_line_error(done, "cycle 2019-12 is before the first cycle")
+    assert "s3cret" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(b"", "the file is empty"),
+     (b"account_code,name\n1000,Cash\n", "does not start with the SQLite header"),
+     (b"SQLite format 2\x00" + bytes(100), "does not start with the SQLite header")],
+)
+def test_run_refuses_a_ledger_that_is_not_a_sqlite_database(
+    tiny_sources: Path, tmp_path: Path, content: bytes, needle: str
+) -> None:
+    ledger = tiny_sources / "erp" / "ledger.sqlite"
+    ledger.write_bytes(content)
+    args = ["--sources", str(tiny_sources), "--cycle", CYCLE, "--out", str(tmp_path / "out")]
+    done = recon("run", *args, env=clean_env(RECON_ERP_PASSWORD="s3cret"))
+    assert done.returncode == 2
+    assert_one_line_error(done, f"the ERP database {ledger} is not a SQLite database", needle)
+    assert ledger.read_bytes() == content  # looked at, never written
+
+
 @pytest.fixture(scope="module")
 def generated_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated sources directory with every system's files (one cycle)."""

@@ -22,7 +22,7 @@ from sqlalchemy.engine import URL, make_url
 
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.tabular import Col, TextSpec
-from recon_pipeline.lib.sources import default_erp_url
+from recon_pipeline.lib.sources import default_erp_url, sqlite_file_problem
 
 BATCH_ROWS = 250_000
 _SQLITE_BATCH = "adbc.sqlite.query.batch_rows"
@@ -84,6 +84,10 @@ def connect(url: str | URL) -> Iterator[Any]:
             if not database or not Path(database).is_file():
                 raise SourceError(f"no ERP database at {database or '(none)'}: put "
                                   f"ledger.sqlite there, or {_HINT}")
+            problem = sqlite_file_problem(Path(database))
+            if problem:
+                raise SourceError(f"the ERP database {database} {problem}: replace it with "
+                                  f"the ERP's ledger.sqlite, or {_HINT}")
             conn: Any = sqlite.connect(f"{Path(database).resolve().as_uri()}?mode=ro")
         elif backend == "postgresql":
             import adbc_driver_postgresql.dbapi as postgresql

@@ -132,6 +132,15 @@ def test_unreachable_erp_and_bad_urls_raise_source_error(tmp_path: Path) -> None
         extract(tmp_path / "t", "erp/erp_customers", tmp_path / "o")
 
 
+def test_a_ledger_file_that_is_not_sqlite_raises_source_error(tmp_path: Path) -> None:
+    ledger = tmp_path / "s" / "erp" / "ledger.sqlite"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text("journal_id,line_no\nj1,1\n")
+    with pytest.raises(SourceError, match=r"is not a SQLite database \(the file does not start"):
+        extract(tmp_path / "s", "erp/gl_accounts", tmp_path / "o")
+    assert ledger.read_text() == "journal_id,line_no\nj1,1\n"
+
+
 @pytest.fixture
 def pg_schema() -> Iterator[str]:
     """A private PostgreSQL schema, dropped afterwards."""
