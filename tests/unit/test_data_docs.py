@@ -310,3 +310,38 @@ def test_importing_the_module_does_not_import_great_expectations() -> None:
     code = ("import sys, recon_pipeline.lib.quality.docs; "
             "sys.exit('great_expectations' in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_markup_in_the_data_is_shown_as_text(tmp_path: Path) -> None:
+    """Values from the sources in a failing validation are escaped: no page runs them."""
+    import great_expectations as gx
+    import pandas as pd
+
+    script = "<script>alert(1)</script>"
+    image = '"><img src=x onerror=alert(2)>'
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_pandas("cycle")
+    frame = pd.DataFrame({"customer_id": ["cus_1", script, image, script],
+                          "currency": ["USD", script, "EUR", image]}
+                         ).convert_dtypes(dtype_backend="pyarrow")
+    suite = gx.ExpectationSuite(name="billing.customers", expectations=[
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="customer_id", regex="^cus_"),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="currency", value_set=["USD", "EUR"]),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="customer_id"),
+    ])
+    batch = (source.add_dataframe_asset(f"customers {script}")
+             .add_batch_definition_whole_dataframe("all")
+             .get_batch(batch_parameters={"dataframe": frame}))
+    result = batch.validate(suite, result_format="COMPLETE")
+    assert not result.success
+    # an unescaped <img src=x> would also have been refused as a missing local file
+    index = write_data_docs([result], tmp_path / "docs", title=f"{TITLE} {script}")
+    pages = {p: p.read_text("utf-8") for p in index.parent.rglob("*.html")}
+    assert len(pages) == 3  # index, the validation, the suite
+    for path, page in pages.items():
+        assert "<script>alert" not in page and "<img src=x" not in page, path
+        assert "alert(2)" not in page or "&lt;img src=x onerror=alert(2)&gt;" in page, path
+    validation, = [page for p, page in pages.items() if "validations" in p.parts]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in validation  # shown, as text
+    assert "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in validation
+    assert result.results[0].result["partial_unexpected_list"][0] in (script, image)  # untouched

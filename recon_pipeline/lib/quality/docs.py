@@ -277,7 +277,8 @@ def _shown_result(page: _Page) -> ExpectationSuiteValidationResult:
     rows = []
     for evr in page.result.results:
         row = copy.copy(evr)
-        row.result = _plain(evr.result)
+        row.result = _escaped(_plain(evr.result))  # the data's values, as text in the page
+        row.exception_info = _escaped(evr.exception_info)  # messages may quote the data
         rows.append(row)
     shown.results = rows
     shown.statistics = _plain(page.result.statistics)
@@ -316,13 +317,39 @@ def _shown_meta(page: _Page) -> dict[str, Any]:
     GX's page header reads the asset from ``batch_spec`` (``batch_kwargs`` before GX 1), where a
     dataframe asset's validation has none: it would say "Data asset: None".
     """
-    meta = {**page.result.meta, "run_id": page.run_id}
+    meta = {**_escaped(dict(page.result.meta)), "run_id": _shown_run(page.run_id)}
     spec = meta.get("batch_spec")
-    asset = page.result.asset_name
+    asset = _escaped(page.result.asset_name)
     if asset and isinstance(spec, Mapping) and "data_asset_name" not in spec \
             and not meta.get("batch_kwargs"):
         meta["batch_spec"] = {**spec, "data_asset_name": asset}
     return meta
+
+
+def _escaped(value: Any) -> Any:
+    """``value`` with every string in it (keys too) HTML-escaped.
+
+    GX's renderers put the strings of a result (unexpected values, observed values, asset and
+    batch names, messages) into the page as HTML, unescaped; a value from the sources such as
+    ``<script>`` would run in the reader's browser. Escaped, it shows as the text it is. Only
+    what the pages show is escaped: the caller's results, the page paths and the Parquet and
+    JSON outputs keep the values as they are.
+    """
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, Mapping):
+        return {_escaped(k): _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def _shown_run(run_id: RunIdentifier) -> RunIdentifier:
+    """``run_id`` with its name escaped for a page (see :func:`_escaped`)."""
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    name = run_id.run_name
+    return RunIdentifier(run_name=_escaped(name) if name else name, run_time=run_id.run_time)
 
 
 def _run_identifier(value: Any, default: RunIdentifier) -> RunIdentifier:
@@ -367,14 +394,14 @@ def _index_links(
         validations.append({
             "expectation_suite_name": result.suite_name,
             "filepath": urllib.parse.quote(page.relpath.as_posix()),
-            "run_id": page.run_id,
-            "batch_identifier": page.batch_identifier,
+            "run_id": _shown_run(page.run_id),
+            "batch_identifier": _escaped(page.batch_identifier),
             "validation_success": bool(result.success),
             "run_time": page.run_id.run_time,
-            "run_name": page.run_id.run_name,
-            "asset_name": result.asset_name,
-            "batch_kwargs": meta.get("batch_kwargs", {}),
-            "batch_spec": meta.get("batch_spec", {}),
+            "run_name": _escaped(page.run_id.run_name),
+            "asset_name": _escaped(result.asset_name),
+            "batch_kwargs": _escaped(meta.get("batch_kwargs", {})),
+            "batch_spec": _escaped(meta.get("batch_spec", {})),
             "expectation_suite_filepath": urllib.parse.quote(
                 _suite_relpath(result.suite_name).as_posix()),
             "statistics": dict(result.statistics or {}),
@@ -384,7 +411,7 @@ def _index_links(
          "filepath": urllib.parse.quote(_suite_relpath(name).as_posix())}
         for name in sorted(suites)
     ]
-    return {"site_name": title, "validations_links": validations,
+    return {"site_name": _escaped(title), "validations_links": validations,
             "expectations_links": expectations}
 
 
