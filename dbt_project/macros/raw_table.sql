@@ -5,6 +5,13 @@
     file such as credit_notes, or a table whose extraction has not run): the model then reads an
     empty table with the columns and types the source declares, and dbt logs a warning. On
     PostgreSQL the loader (recon_pipeline.lib.warehouse) creates every table, empty or not.
+
+    A table whose source declares a natural key (`meta.key`, a list of columns) is read with one
+    copy per key (docs/sources.md, "The same object exported twice"): of the rows sharing a key,
+    those of the last copy by source file path (bytewise), then by line number, are kept.
+    Identical copies so count once; of conflicting copies the last exported wins. The rows of
+    one copy (one file and line) are kept together.
+    Null key columns compare equal here (a discount without an id is keyed by its coupon).
 #}
 {% macro raw_table(source_name, table_name) -%}
     {%- set relation = source(source_name, table_name) -%}
@@ -16,8 +23,44 @@
         ) -%}
         {{ empty_raw_table(source_name, table_name) }}
     {%- else -%}
-        {{ relation }}
+        {%- set key = raw_table_key(source_name, table_name) if execute else [] -%}
+        {%- if key -%}
+            {{ one_copy_per_key(source_name, table_name, relation, key) }}
+        {%- else -%}
+            {{ relation }}
+        {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The natural key a source table declares in its meta (`key: [col, ...]`), else []. -#}
+{% macro raw_table_key(source_name, table_name) -%}
+    {%- set node = graph.sources.get("source." ~ project_name ~ "." ~ source_name ~ "." ~ table_name) -%}
+    {%- if node is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set key = node.config.meta.get("key") or node.meta.get("key") or [] -%}
+    {{ return([key] if key is string else key) }}
+{%- endmacro %}
+
+
+{#- A subquery of `relation` with the last copy of each key (see raw_table). -#}
+{% macro one_copy_per_key(source_name, table_name, relation, key) -%}
+    {%- set node = graph.sources["source." ~ project_name ~ "." ~ source_name ~ "." ~ table_name] -%}
+    {%- set columns = node.columns.values() | list -%}
+    {%- set bytewise = ' collate "C"' if target.type == 'postgres' else '' -%}
+    (select
+        {%- for column in columns %}
+        {{ adapter.quote(column.name) }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from (
+        select *, dense_rank() over (
+            partition by {% for k in key %}{{ adapter.quote(k) }}{% if not loop.last %}, {% endif %}{% endfor %}
+            order by {{ adapter.quote('_file') }}{{ bytewise }} desc, {{ adapter.quote('_line') }} desc
+        ) as recon_copy_rank
+        from {{ relation }}
+    ) as copies
+    where recon_copy_rank = 1) as {{ adapter.quote("raw_" ~ table_name) }}
 {%- endmacro %}
 
 

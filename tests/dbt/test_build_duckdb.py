@@ -136,3 +136,44 @@ def test_a_missing_raw_file_reads_as_an_empty_table(tmp_path: Path, missing: tup
     assert run.ok, run.output
     assert f"raw table {missing[0]}.{missing[1]}: no file" in run.output
     assert query(tmp_path, f"select count(*) from staging.{model}") == [(0,)]
+
+
+def test_an_object_exported_twice_counts_once(tmp_path: Path) -> None:
+    """Identical copies count once; of conflicting copies the last by file path, then line,
+    is kept (docs/sources.md); the whole build, data tests included, passes."""
+    from tests.dbt.sample import CUSTOMERS, ERP_CUSTOMERS, GL_JOURNAL_LINES, SAMPLE
+
+    j4_first = GL_JOURNAL_LINES[6]
+    assert (j4_first["journal_id"], j4_first["line_no"]) == ("J4", 1)
+    rows = {
+        **SAMPLE,
+        ("billing", "customers"): [
+            *CUSTOMERS,
+            dict(CUSTOMERS[0]),  # the same object again: counts once
+            {**CUSTOMERS[1], "name": "Tax Co renamed"},  # a later line: wins
+            # a later line number, but in a file that sorts first ('.a.' < '.j'): loses
+            {**CUSTOMERS[2], "name": "Stale Name", "_file": "billing/customers.a.jsonl",
+             "_line": 99},
+        ],
+        ("erp", "erp_customers"): [*ERP_CUSTOMERS, dict(ERP_CUSTOMERS[0])],
+        ("erp", "gl_journal_lines"): [*GL_JOURNAL_LINES, dict(j4_first)],  # a repeated line
+    }
+    write_raw_zone(tmp_path / "raw" / "2026-09", rows)
+    run = Dbt(tmp_path)("build")
+    assert run.ok, run.output
+    customers = dict(query(tmp_path, "select customer_id, customer_name "
+                                     "from staging.stg_billing__customers"))
+    assert len(customers) == len(CUSTOMERS)
+    assert customers["cus_tax"] == "Tax Co renamed"
+    assert customers["cus_name"] == CUSTOMERS[2]["name"]
+    lines = query(tmp_path, "select source_line from staging.stg_billing__customers "
+                            "where customer_id = 'cus_ref'")
+    assert lines == [(len(CUSTOMERS) + 1,)]  # the last identical copy
+    assert query(tmp_path, "select count(*) from staging.stg_erp__erp_customers") == [
+        (len(ERP_CUSTOMERS),)]
+    journal = query(tmp_path, "select journal_id, line_no, count(*) "
+                              "from staging.stg_erp__gl_journal_lines group by all "
+                              "having count(*) > 1")
+    assert journal == []
+    assert query(tmp_path, "select count(*) from staging.stg_erp__gl_journal_lines") == [
+        (len(GL_JOURNAL_LINES),)]

@@ -6,7 +6,7 @@ which stream Arrow record batches; any other database through SQLAlchemy with
 SQLite's TEXT amounts (``'1234.50'``) and PostgreSQL's NUMERIC(18,3) arrive alike and are
 typed exactly by the same SQL. Rows come in key order (bytewise, NULLs first, on every
 database); a row's ``_line`` is its 1-based ordinal in that order and its ``_file`` is
-``erp/<table>``. Rows sharing a key (a broken ledger) may come in either order.
+``erp/<table>``. Rows sharing a key (a broken ledger) come in the order of their text.
 """
 
 from __future__ import annotations
@@ -126,6 +126,10 @@ def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATC
     # Table-qualified: a bare name would mean the text alias below, which no index serves.
     order = ", ".join(f"{spec.table}.{k}{collate if k != 'line_no' else nulls}"
                       for k in KEYS[spec.table])
+    # Rows sharing a key (a ledger without its unique index) then by their text, so _line,
+    # which decides the copy dbt keeps (macro raw_table), is the same on every database.
+    rest = [c for c in columns if c not in KEYS[spec.table]]
+    order += "".join(f", COALESCE(CAST({spec.table}.{c} AS TEXT), ''){collate}" for c in rest)
     # COALESCE: ADBC's SQLite driver types a column by its first rows; an all-NULL start
     # would make it an integer column. An empty cell reads as absent anyway.
     select = ", ".join(f"COALESCE(CAST({c} AS TEXT), '') AS {c}" for c in columns)
