@@ -1,0 +1,105 @@
+"""The readers under hostile file contents, generated (issue 13): odd encodings, truncation,
+deep and huge values, wrong types, duplicate keys, formulas and markup, in JSON Lines (plain
+and gzip) and CSV.
+
+Whatever the bytes, extraction never raises, and for every file rows read = loaded +
+quarantined (+ redelivered): nothing is dropped silently. Bounded: 60 examples in all.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.unit.extract.helpers import extract
+
+GOOD = {"id": "cus_1", "object": "customer", "name": "Acme", "currency": "usd",
+        "created": 1788000000, "metadata": {"legal_entity": "US01"}}
+
+
+def _deep(depth: int) -> str:
+    return '{"id":"cus_deep","metadata":' + "[" * depth + "1" + "]" * depth + "}"
+
+
+#: One hostile JSON line (bytes, no newline), by class.
+HOSTILE_JSON: dict[str, st.SearchStrategy[bytes]] = {
+    "utf16": st.text(max_size=20).map(
+        lambda s: json.dumps({**GOOD, "name": s}).encode("utf-16")),
+    "latin1": st.text(alphabet="éüßñ€", min_size=1, max_size=10).map(
+        lambda s: json.dumps({**GOOD, "name": s}, ensure_ascii=False).encode("cp1252")),
+    "bom": st.just(b"\xef\xbb\xbf" + json.dumps(GOOD).encode()),
+    "truncated": st.integers(1, 60).map(lambda n: json.dumps(GOOD).encode()[:n]),
+    "deep": st.integers(100, 5000).map(lambda n: _deep(n).encode()),
+    "huge_string": st.integers(10_000, 300_000).map(
+        lambda n: json.dumps({**GOOD, "name": "x" * n}).encode()),
+    "huge_number": st.sampled_from(["1e400", "-1e400", "1" * 400, "0.1e-400", "NaN",
+                                    "Infinity"]).map(
+        lambda v: ('{"id":"cus_n","object":"customer","created":' + v + "}").encode()),
+    "wrong_types": st.sampled_from([
+        {"id": 7}, {"id": None}, {"id": ["cus_1"]}, {**GOOD, "created": "yesterday"},
+        {**GOOD, "currency": 840}, {**GOOD, "metadata": "US01"}, [GOOD], "cus_1", 42,
+    ]).map(lambda v: json.dumps(v).encode()),
+    "duplicate_keys": st.just(b'{"id":"cus_a","id":"cus_b","object":"customer",'
+                              b'"name":"one","name":"two"}'),
+    "formula": st.sampled_from(["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)",
+                                "\t=1"]).map(lambda v: json.dumps({**GOOD, "name": v}).encode()),
+    "markup": st.sampled_from(["<script>alert(1)</script>", "\"><img src=x onerror=1>",
+                               "\x00\x1b[31m", "\u202e"]).map(
+        lambda v: json.dumps({**GOOD, "id": "cus_" + v, "name": v}).encode()),
+    "binary": st.binary(max_size=80).filter(lambda b: b"\n" not in b),
+}
+json_lines = st.lists(st.one_of(st.just(json.dumps(GOOD).encode()), *HOSTILE_JSON.values()),
+                      min_size=1, max_size=8)
+
+CSV_HEADER = b"account_id,name,country,currency,legal_entity,billing_customer_id," \
+             b"erp_customer_code,tax_id,status"
+csv_cell = st.one_of(
+    st.text(max_size=12), st.sampled_from(["=1+1", "\"", "\"a\"\"b\"", "a,b", "<b>x</b>"]),
+    st.binary(max_size=12).map(lambda b: b.decode("latin-1")))
+csv_line = st.one_of(
+    st.lists(csv_cell, min_size=0, max_size=12).map(
+        lambda cells: ",".join('"' + c.replace('"', '""') + '"' for c in cells).encode(
+            "utf-8", "surrogateescape")),
+    st.binary(max_size=60),
+    st.just(b'acc_1,"unterminated,US,USD'),
+    st.just(b"\xef\xbb\xbfacc_bom,Acme,US,USD,US01,,,,active"),
+    st.just(b"acc_2,Acme,US,USD,US01,,,,active"),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_lines, st.booleans(), st.integers(0, 200))
+def test_hostile_json_lines_never_escape(lines: list[bytes], packed: bool, cut: int) -> None:
+    body = b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n"
+    if cut and not packed:
+        body = body[:-cut] or body  # the file ends mid-line
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        name = "billing/customers.jsonl" + (".gz" if packed else "")
+        (root / "s" / "billing").mkdir(parents=True)
+        (root / "s" / name).write_bytes(gzip.compress(body) if packed else body)
+        result = extract(root / "s", "billing/customers", root / "o")  # checks the counts too
+        (count,) = result.counts
+        assert count["rows_read"] >= 1
+        assert count["rows_loaded"] == len(result.tables["customers"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(csv_line, max_size=10), st.booleans())
+def test_hostile_csv_never_escapes(lines: list[bytes], crlf: bool) -> None:
+    end = b"\r\n" if crlf else b"\n"
+    body = end.join([CSV_HEADER, *(line.replace(b"\n", b" ").replace(b"\r", b" ")
+                                   for line in lines)]) + end
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "s" / "crm").mkdir(parents=True)
+        (root / "s" / "crm" / "accounts.csv").write_bytes(body)
+        result = extract(root / "s", "crm/accounts", root / "o")  # checks the counts too
+        (count,) = result.counts
+        assert count["rows_loaded"] == len(result.tables["accounts"])
+        assert count["rows_read"] == count["rows_loaded"] + count["rows_quarantined"]
