@@ -1,10 +1,16 @@
-"""Faults made real for tests: a TCP proxy on loopback that cuts connections mid-stream."""
+"""Faults made real for tests: a TCP proxy on loopback that cuts connections mid-stream, a
+small filesystem that fills up, a small sources directory to run on."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import socket
+import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -126,3 +132,39 @@ def small_sources(root: Path, cycle: str = "2026-09") -> Path:
     from recon_pipeline.generate import generate
 
     return generate(root, seed=3, scale=0.05, cycles=(cycle, cycle), clean=True).out
+
+
+@contextmanager
+def small_filesystem(path: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``path`` for the block (a real disk that can fill up);
+    the test is skipped where mounting is not allowed (no root, no CAP_SYS_ADMIN)."""
+    import pytest
+
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs",
+                           str(path)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
+
+
+def fill(folder: Path, leave: int) -> Path:
+    """Fill ``folder``'s filesystem until the disk is full, then give back ``leave`` bytes: the
+    next write of more than that fails with ENOSPC. The filler file's path."""
+    filler = folder / "filler.bin"
+    chunk = b"\0" * 65536
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        while True:
+            os.write(fd, chunk)
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+    finally:
+        size = os.fstat(fd).st_size
+        os.close(fd)
+    os.truncate(filler, max(0, size - leave))
+    return filler
