@@ -271,6 +271,7 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
 
     prepare_if_stale()  # the code location reads the dbt manifest; it does not parse the project
     from recon_pipeline.definitions import defs
+    from recon_pipeline.defs.shared.runs import fail_dead_runs, process_tags
     from recon_pipeline.progress import StageProgress, progress_logger, step_stages
 
     progress = StageProgress(step_stages(defs), terminal)
@@ -285,13 +286,16 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
     terminal.write(f"cycle {cycle} (run {run_id})\n")
     terminal.flush()
     with dg.DagsterInstance.get() as instance:
+        for dead in fail_dead_runs(instance, current_run_id=run_id):
+            terminal.write(f"run {dead} was left STARTED by a process that is gone: "
+                           "marked failed\n")
         result = job.execute_in_process(
             run_config=run_config,
             instance=instance,
             partition_key=cycle,
             raise_on_error=False,
             run_id=run_id,
-            tags={"recon/launched_by": "recon"},
+            tags={"recon/launched_by": "recon", **process_tags()},
         )
     progress.finish()
     if result.success:
