@@ -174,7 +174,7 @@ def connect(url: str | URL) -> Iterator[Any]:
         raise
     except Exception as exc:  # drivers raise their own types; each means "cannot connect"
         message = f"cannot reach the ERP at {display(parsed)} ({_first_line(exc)}); {_HINT}"
-        if is_disconnect(exc):
+        if backend != "sqlite" and is_disconnect(exc):  # a local file has no link to drop
             raise ErpDisconnected(message, parsed, None, _first_line(exc)) from None
         raise SourceError(message) from None
     try:
@@ -218,7 +218,7 @@ def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATC
     except Exception as exc:  # a missing table or column, a dropped connection
         message = (f"cannot read table {spec.table} of the ERP at {display(parsed)} "
                    f"({_first_line(exc)}); {_HINT}")
-        if is_disconnect(exc):
+        if backend != "sqlite" and is_disconnect(exc):  # a local file has no link to drop
             raise ErpDisconnected(message, parsed, spec.table, _first_line(exc)) from None
         raise SourceError(message) from None
 
