@@ -236,13 +236,9 @@ def is_disconnect(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated)
-    try:
-        import adbc_driver_manager
-    except ImportError:  # pragma: no cover - a dependency
-        adbc_error: tuple[type[BaseException], ...] = ()
-    else:
-        adbc_error = (adbc_driver_manager.OperationalError,)
-    return isinstance(exc, (*adbc_error, OSError))
+    import adbc_driver_postgresql.dbapi as postgresql  # its errors are ADBC's, of every driver
+
+    return isinstance(exc, (postgresql.OperationalError, OSError))
 
 
 def _batches(conn: Any, backend: str, query: str, columns: list[str], batch_rows: int
