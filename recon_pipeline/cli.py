@@ -88,7 +88,7 @@ def run_command(args: argparse.Namespace) -> int:
         check_cycle_in_partitions(cycle, configured_first_cycle())
         _use_dagster_home(default=settings.out_dir / "dagster_home")
         _land_stream(settings)
-        return 0 if _run_cycles([cycle], overrides, settings, verbose=args.verbose) else 1
+        return _run_cycles([cycle], overrides, settings, verbose=args.verbose)
 
 
 @contextlib.contextmanager
@@ -150,7 +150,7 @@ def _demo(args: argparse.Namespace) -> int:
     cycles = list(_months(min(stats.cycles), max(stats.cycles)))
     print(f"warehouse: {settings.out_dir / 'warehouse.duckdb'}; "
           "browse the runs in the Dagster UI with `make dev`")
-    return 0 if _run_cycles(cycles, overrides, settings, verbose=args.verbose) else 1
+    return _run_cycles(cycles, overrides, settings, verbose=args.verbose)
 
 
 def check_command(args: argparse.Namespace) -> int:
@@ -261,33 +261,38 @@ def _use_dagster_home(default: Path) -> Path:
 def _run_cycles(
     cycles: Sequence[str], overrides: Mapping[str, str | None], settings: Settings, *,
     verbose: bool,
-) -> bool:
+) -> int:
     """Run ``cycles`` in turn: a line per stage as it ends, the tools' output in a log file
     (on the terminal with ``verbose``), then one line per cycle on where its close stands.
-    True if every run succeeded."""
+    The exit status: 0 if every run succeeded, 2 if one failed on an ERP that kept dropping
+    the connection, else 1."""
     from recon_pipeline.lib.console import close_line, log_path, tools_to_log
 
     log = None if verbose else log_path(settings.out_dir)
     if log is not None:
         print(f"details (dbt, Dagster): {log}")
     failures: dict[str, str] = {}
+    status = 0
     with tools_to_log(log) as terminal:
         for cycle in cycles:
-            failure = _run_cycle(cycle, overrides, terminal)
+            failure, code = _run_cycle(cycle, overrides, terminal)
             if failure:
                 failures[cycle] = failure
+                status = max(status, code)
     for cycle in cycles:
         if cycle in failures:
             where = f" (details: {log})" if log is not None else ""
             print(f"{failures[cycle]}{where}", file=sys.stderr)
         else:
             print(close_line(settings.out_dir, cycle))
-    return not failures
+    return status
 
 
-def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO) -> str | None:
+def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
+               ) -> tuple[str | None, int]:
     """Execute the close_cycle job for ``cycle``, writing its stage lines to ``terminal``;
-    None if it succeeded, else a line that says which step failed and why."""
+    (None, 0) if it succeeded, else a line that says which step failed and why, and the exit
+    status it calls for (a failed step's ``EXIT_STATUS`` metadata, else 1)."""
     import uuid
 
     import dagster as dg
@@ -296,6 +301,7 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
 
     prepare_if_stale()  # the code location reads the dbt manifest; it does not parse the project
     from recon_pipeline.definitions import defs
+    from recon_pipeline.defs.shared.runs import fail_dead_runs, process_tags
     from recon_pipeline.progress import StageProgress, progress_logger, step_stages
 
     progress = StageProgress(step_stages(defs), terminal)
@@ -310,28 +316,38 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
     terminal.write(f"cycle {cycle} (run {run_id})\n")
     terminal.flush()
     with dg.DagsterInstance.get() as instance:
+        for dead in fail_dead_runs(instance, current_run_id=run_id):
+            terminal.write(f"run {dead} was left STARTED by a process that is gone: "
+                           "marked failed\n")
         result = job.execute_in_process(
             run_config=run_config,
             instance=instance,
             partition_key=cycle,
             raise_on_error=False,
             run_id=run_id,
-            tags={"recon/launched_by": "recon"},
+            tags={"recon/launched_by": "recon", **process_tags()},
         )
     progress.finish()
     if result.success:
-        return None
-    reasons = "; ".join(_failures(result)) or "see the run's logs"
-    return f"cycle {cycle}: run {result.run_id} failed: {reasons}"
+        return None, 0
+    failures = list(_failures(result))
+    reasons = "; ".join(line for line, _ in failures) or "see the run's logs"
+    status = max((code for _, code in failures), default=1)
+    return f"cycle {cycle}: run {result.run_id} failed: {reasons}", status
 
 
-def _failures(result: ExecuteInProcessResult) -> Iterator[str]:
+def _failures(result: ExecuteInProcessResult) -> Iterator[tuple[str, int]]:
+    from recon_pipeline.defs.sources.extraction import EXIT_STATUS
+
     for event in result.get_step_failure_events():
         data = event.step_failure_data
-        message = data.user_failure_data.description if data.user_failure_data else None
+        user = data.user_failure_data
+        message = user.description if user else None
         if not message and data.error:
             message = data.error.message.strip().splitlines()[-1]
-        yield f"step {event.step_key}: {message}"
+        entry = user.metadata.get(EXIT_STATUS) if user else None
+        code = getattr(entry, "value", entry)
+        yield f"step {event.step_key}: {message}", code if isinstance(code, int) else 1
 
 
 def _months(first: str, last: str) -> Iterator[str]:

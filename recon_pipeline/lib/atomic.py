@@ -15,7 +15,7 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,11 +59,16 @@ def remove_stale_temps(folder: Path) -> int:
 
 def commit(tmp: Path, target: Path) -> None:
     """Flush ``tmp`` to disk, give it the umask's mode and rename it over ``target``."""
+    _seal(tmp)
+    os.replace(tmp, target)
+    fsync_dir(target.parent)
+
+
+def _seal(tmp: Path) -> None:
+    """Flush ``tmp`` to disk and give it the umask's mode: ready to be renamed into place."""
     with open(tmp, "rb") as f:
         os.fsync(f.fileno())
     os.chmod(tmp, _FILE_MODE & ~current_umask())
-    os.replace(tmp, target)
-    fsync_dir(target.parent)
 
 
 @contextlib.contextmanager
@@ -76,6 +81,30 @@ def atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_paths(targets: Sequence[Path]) -> Iterator[list[Path]]:
+    """Yield a temporary path beside each of ``targets``; on success each replaces its target,
+    once every one is written and flushed. An error while writing any of them (a full disk)
+    removes them all and leaves every target as it was: a set of files is replaced whole or not
+    at all, but for the instant of the renames themselves, which need no space.
+    """
+    temps: list[Path] = []
+    try:
+        for target in targets:
+            temps.append(new_temp(target))
+        yield list(temps)
+        for tmp in temps:
+            _seal(tmp)
+        for tmp, target in zip(temps, targets, strict=True):
+            os.replace(tmp, target)
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    for folder in dict.fromkeys(target.parent for target in targets):
+        fsync_dir(folder)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -100,10 +129,15 @@ def write_text(target: Path, text: str) -> None:
 
 def write_parquet(target: Path, table: pa.Table) -> None:
     """Replace ``target`` with ``table`` as Parquet (zstd) atomically."""
+    with atomic_path(target) as tmp:
+        dump_parquet(tmp, table)
+
+
+def dump_parquet(path: Path, table: pa.Table) -> None:
+    """Write ``table`` as Parquet (zstd) to ``path`` as is: a temporary of :func:`atomic_paths`."""
     import pyarrow.parquet as pq  # here: the code location imports this module, not pyarrow
 
-    with atomic_path(target) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+    pq.write_table(table, path, compression="zstd")
 
 
 @contextlib.contextmanager

@@ -45,9 +45,17 @@ def cycle_reports(
     except ReportInputError as exc:
         raise dg.Failure(description=str(exc)) from None
     provisional = is_provisional(context)
-    result = write_reports(resolved.out_dir, inputs, now=datetime.now(UTC),
-                           provisional=provisional,
-                           validation=read_validation(resolved.out_dir, cycle))
+    try:
+        result = write_reports(resolved.out_dir, inputs, now=datetime.now(UTC),
+                               provisional=provisional,
+                               validation=read_validation(resolved.out_dir, cycle))
+    except OSError as exc:  # a full disk, a read-only folder: the report files are replaced
+        # together or not at all (write_reports), so the previous ones are still there
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise dg.Failure(description=(
+            f"cannot write the reports of {cycle} under {resolved.out_dir}: "
+            f"{exc.strerror or exc}{where}; the reports already there are kept as they were: "
+            "free space there and run the cycle again")) from None
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": result.mismatches.num_rows,
         "provisional": provisional,

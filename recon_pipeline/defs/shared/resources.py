@@ -52,6 +52,14 @@ class ReconSettings(dg.ConfigurableResource):
         f"tolerances, windows, severities). Empty: ${ENV_CONFIG}, else config/recon.yml.",
     )
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """When a run starts (any job, any launcher: the resource is set up once per run with
+        the in-process executor): tag it with its process, fail runs whose process is gone."""
+        from recon_pipeline.defs.shared.runs import claim_run
+
+        if context.instance is not None and context.run is not None:
+            claim_run(context.instance, context.run)
+
     def resolve(self) -> Settings:
         """The settings of this run; a user error becomes a ``dg.Failure`` with its message."""
         try:

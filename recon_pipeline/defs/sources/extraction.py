@@ -18,6 +18,8 @@ from recon_pipeline.defs.shared.partitions import (
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.lib.sources import OBJECT_TABLES, RAW_TABLES, system_of
 
+#: A step failure's metadata key: the exit status ``recon run`` ends with (else 1).
+EXIT_STATUS = "recon/exit_status"
 _WHAT = {
     "billing": "the subscription billing export (Stripe API objects, both shapes)",
     "payments": "the payment gateway export (Stripe API objects, both shapes)",
@@ -66,6 +68,7 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, settings: ReconSettings
     ) -> Iterator[dg.MaterializeResult]:
         from recon_pipeline.lib.extract.api import extract_object
+        from recon_pipeline.lib.extract.erp import ErpUnavailable
         from recon_pipeline.lib.extract.errors import SourceError
 
         resolved = settings.resolve()
@@ -74,7 +77,9 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
         try:
             report = extract_object(resolved.sources_dir, name, out_dir, erp_url=erp_url)
         except SourceError as exc:
-            raise dg.Failure(description=str(exc)) from None
+            # An ERP that keeps dropping the connection ends `recon run` with exit status 2.
+            status = {EXIT_STATUS: 2} if isinstance(exc, ErpUnavailable) else None
+            raise dg.Failure(description=str(exc), metadata=status) from None
         files = [f for f in report.files if f.table == report.table]
         read = sum(f.rows_read for f in files)
         quarantined = sum(f.rows_quarantined for f in report.files)

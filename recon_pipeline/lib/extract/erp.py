@@ -7,12 +7,19 @@ SQLite's TEXT amounts (``'1234.50'``) and PostgreSQL's NUMERIC(18,3) arrive alik
 typed exactly by the same SQL. Rows come in key order (bytewise, NULLs first, on every
 database); a row's ``_line`` is its 1-based ordinal in that order and its ``_file`` is
 ``erp/<table>``. Rows sharing a key (a broken ledger) come in the order of their text.
+
+A connection that drops (or cannot be made) raises :class:`ErpDisconnected`; the caller reads
+the table again from scratch on a new connection, up to :class:`Retry`'s attempts
+(``RECON_ERP_ATTEMPTS``, ``RECON_ERP_RETRY_DELAY``), so a partial ledger is never kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +34,75 @@ from recon_pipeline.lib.sources import default_erp_url, sqlite_file_problem
 BATCH_ROWS = 250_000
 _SQLITE_BATCH = "adbc.sqlite.query.batch_rows"
 _HINT = "check --erp-url / RECON_ERP_URL and RECON_ERP_PASSWORD"
+ENV_ATTEMPTS = "RECON_ERP_ATTEMPTS"
+ENV_RETRY_DELAY = "RECON_ERP_RETRY_DELAY"
+
+
+class ErpUnavailable(SourceError):
+    """The ERP lost the connection on every attempt: an ERP problem, exit status 2 in ``recon``
+    like an ERP that does not answer before the run."""
+
+
+class ErpDisconnected(SourceError):
+    """The connection to the ERP dropped mid-read, or could not be made: worth a new attempt.
+
+    ``table`` is the table being read (None while connecting), ``reason`` the driver's first line.
+    """
+
+    def __init__(self, message: str, url: URL, table: str | None, reason: str) -> None:
+        super().__init__(message)
+        self.url = url
+        self.table = table
+        self.reason = reason
+
+    def gave_up(self, attempts: int) -> ErpUnavailable:
+        """The one-line error once ``attempts`` attempts have all lost the connection."""
+        tries = f"{attempts} attempt{'s' if attempts != 1 else ''} out of {attempts}"
+        if self.table is None:
+            return ErpUnavailable(f"cannot reach the ERP at {display(self.url)} ({self.reason}),"
+                                  f" {tries}; {_HINT}")
+        return ErpUnavailable(f"lost the connection to the ERP at {display(self.url)} reading "
+                              f"table {self.table}, {tries} ({self.reason}); nothing of the "
+                              f"ledger was kept; {_HINT}, or raise {ENV_ATTEMPTS}")
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How often a read that lost its connection is started again: ``attempts`` in all, the
+    first wait ``delay_s`` seconds, each next one twice the last."""
+
+    attempts: int = 3
+    delay_s: float = 0.5
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return self.delay_s * 2 ** (attempt - 1)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Retry:
+        """``RECON_ERP_ATTEMPTS`` (1..10, default 3) and ``RECON_ERP_RETRY_DELAY`` (seconds,
+        0..60, default 0.5).
+
+        Raises:
+            SourceError: a value out of those bounds, in one line.
+        """
+        env = os.environ if environ is None else environ
+        attempts, delay = cls.attempts, cls.delay_s
+        raw = env.get(ENV_ATTEMPTS, "").strip()
+        if raw:
+            if not raw.isdigit() or not 1 <= int(raw) <= 10:
+                raise SourceError(f"{ENV_ATTEMPTS}={raw} is not a whole number from 1 to 10")
+            attempts = int(raw)
+        raw = env.get(ENV_RETRY_DELAY, "").strip()
+        if raw:
+            try:
+                delay = float(raw)
+            except ValueError:
+                delay = -1.0
+            if not 0 <= delay <= 60:
+                raise SourceError(f"{ENV_RETRY_DELAY}={raw} is not a number of seconds "
+                                  "from 0 to 60")
+        return cls(attempts, delay)
 
 GL_ACCOUNTS = TextSpec("erp", "gl_accounts", (
     Col("account_code", "str", "account_code", True), Col("name", "str", "name"),
@@ -101,12 +177,15 @@ def connect(url: str | URL) -> Iterator[Any]:
     except SourceError:
         raise
     except Exception as exc:  # drivers raise their own types; each means "cannot connect"
-        raise SourceError(f"cannot reach the ERP at {display(parsed)} ({_first_line(exc)}); "
-                          f"{_HINT}") from None
+        message = f"cannot reach the ERP at {display(parsed)} ({_first_line(exc)}); {_HINT}"
+        if backend != "sqlite" and is_disconnect(exc):  # a local file has no link to drop
+            raise ErpDisconnected(message, parsed, None, _first_line(exc)) from None
+        raise SourceError(message) from None
     try:
         yield conn
     finally:
-        conn.close()
+        with contextlib.suppress(Exception):  # a dropped connection may not close cleanly
+            conn.close()
 
 
 def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATCH_ROWS
@@ -145,8 +224,29 @@ def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATC
     except SourceError:
         raise
     except Exception as exc:  # a missing table or column, a dropped connection
-        raise SourceError(f"cannot read table {spec.table} of the ERP at {display(parsed)} "
-                          f"({_first_line(exc)}); {_HINT}") from None
+        message = (f"cannot read table {spec.table} of the ERP at {display(parsed)} "
+                   f"({_first_line(exc)}); {_HINT}")
+        if backend != "sqlite" and is_disconnect(exc):  # a local file has no link to drop
+            raise ErpDisconnected(message, parsed, spec.table, _first_line(exc)) from None
+        raise SourceError(message) from None
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether ``exc`` means the connection failed (worth a new attempt), not the query.
+
+    SQLAlchemy: an ``OperationalError`` or an invalidated connection; ADBC: its
+    ``OperationalError``, or an I/O error from the Arrow stream (libpq's "server closed the
+    connection unexpectedly" while copying rows).
+    """
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(exc, OperationalError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    import adbc_driver_postgresql.dbapi as postgresql  # its errors are ADBC's, of every driver
+
+    return isinstance(exc, (postgresql.OperationalError, OSError))
 
 
 def _batches(conn: Any, backend: str, query: str, columns: list[str], batch_rows: int

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -52,6 +53,7 @@ CSV_FILES = {
 JSON_SPECS: dict[str, Spec] = {f"{s.source}/{s.table}": s
                                for s in (*billing.SPECS, *payments.SPECS)}
 ERP_SPECS = {f"erp/{s.table}": s for s in erp.SPECS}
+_log = logging.getLogger(__name__)
 #: Every source object, in extraction order.
 OBJECTS = (*JSON_SPECS, "usage/events", *ERP_SPECS, *CSV_FILES)
 
@@ -171,14 +173,30 @@ def _refused_object(name: str, spec: TextSpec, rel: str, out_dir: Path, reason: 
     return report
 
 
-def extract_erp(con: duckdb.DuckDBPyConnection, name: str, url: str | URL, out_dir: Path
-                ) -> ObjectReport:
-    """One ERP table."""
+def extract_erp(con: duckdb.DuckDBPyConnection, name: str, url: str | URL, out_dir: Path,
+                retry: erp.Retry | None = None) -> ObjectReport:
+    """One ERP table, read again from scratch on a new connection when the connection drops
+    (``retry``, by default from the environment); the outputs of a failed attempt are dropped
+    unwritten (the sinks are atomic), so a partial table is never kept.
+
+    Raises:
+        SourceError: the ERP cannot be read, or lost the connection on every attempt.
+    """
     spec = ERP_SPECS[name]
-    with erp.connect(url) as conn:
-        batches = ((b, None) for b in erp.read_table(conn, url, spec))
-        return _text_object(con, name, spec, f"erp/{spec.table}", out_dir, batches,
-                            erp.record_sql(spec))
+    retry = retry or erp.Retry.from_env()
+    for attempt in range(1, retry.attempts + 1):
+        try:
+            with erp.connect(url) as conn:
+                batches = ((b, None) for b in erp.read_table(conn, url, spec))
+                return _text_object(con, name, spec, f"erp/{spec.table}", out_dir, batches,
+                                    erp.record_sql(spec))
+        except erp.ErpDisconnected as exc:
+            if attempt == retry.attempts:
+                raise exc.gave_up(attempt) from None
+            _log.warning("%s; attempt %d of %d, next in %.2g s", exc, attempt,
+                         retry.attempts, retry.delay(attempt))
+            time.sleep(retry.delay(attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _text_object(con: duckdb.DuckDBPyConnection, name: str, spec: TextSpec, rel: str,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from recon_pipeline.lib.atomic import atomic_path, locked, write_bytes, write_parquet
+from recon_pipeline.lib.atomic import atomic_paths, dump_parquet, locked
 from recon_pipeline.lib.cycles import parse_cycle
 from recon_pipeline.lib.reports.figures import close_status, posting_delays, summarize
 from recon_pipeline.lib.reports.html import render_html
@@ -134,15 +134,18 @@ def write_reports(out: Path, inputs: CycleInputs, *, now: datetime,
             summary["status_text"] = close_status(
                 {**summary, "blocking_findings": summary["blocking_findings"] - waived_blocking})
         summary["out_of_period_adjustments"] = adjustments_into(out, inputs.cycle)
-        write_parquet(files["mismatches.parquet"], mismatches)
-        write_bytes(files["mismatches.csv"], mismatches_csv(mismatches))
-        with atomic_path(files["report.xlsx"]) as tmp:
-            write_xlsx(tmp, summary, mismatches, quarantine, now, workflow)
-        write_bytes(files["report.html"],
-                    render_html(summary, mismatches, trend).encode("utf-8"))
-        write_parquet(files["quarantine.parquet"], quarantine)
-        write_bytes(files["summary.json"],
-                    (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+        # The six files are replaced together once all are written: a full disk (or any
+        # error) partway leaves the previous reports as they were, not half old, half new.
+        with atomic_paths([files[name] for name in REPORT_FILES]) as temps:
+            tmp = dict(zip(REPORT_FILES, temps, strict=True))
+            dump_parquet(tmp["mismatches.parquet"], mismatches)
+            tmp["mismatches.csv"].write_bytes(mismatches_csv(mismatches))
+            write_xlsx(tmp["report.xlsx"], summary, mismatches, quarantine, now, workflow)
+            tmp["report.html"].write_bytes(
+                render_html(summary, mismatches, trend).encode("utf-8"))
+            dump_parquet(tmp["quarantine.parquet"], quarantine)
+            tmp["summary.json"].write_bytes(
+                (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
         if signed is not None:
             record_restatement(out, inputs.cycle, signed, folder, mismatches, now)
         elif not provisional:
