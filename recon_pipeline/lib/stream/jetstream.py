@@ -24,9 +24,18 @@ from recon_pipeline.lib.stream.events import Record
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
+    from nats.js.api import PubAck
     from nats.js.client import JetStreamContext
 
     from recon_pipeline.lib.stream.log import Entry
+
+
+#: PubAcks outstanding at most on the receiver's connection (over all requests in flight).
+MAX_PENDING_ACKS = 4000
+#: How long a request waits for a free slot before it is answered 503.
+STALL_S = 2.0
+#: How long a request waits for its PubAcks before it is answered 503.
+ACK_TIMEOUT_S = 5.0
 
 
 def subjects(stream: str) -> tuple[str, str]:
@@ -42,7 +51,7 @@ async def connect(url: str, stream: str) -> tuple[Client, JetStreamContext]:
     from nats.js.errors import NotFoundError
 
     nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=3)
-    js = nc.jetstream(timeout=10)
+    js = nc.jetstream(timeout=10, publish_async_max_pending=MAX_PENDING_ACKS)
     try:
         await js.stream_info(stream)
     except NotFoundError:
@@ -77,18 +86,29 @@ class JetStreamLog:
         return self._nc is not None and self._nc.is_connected
 
     async def append(self, records: list[Record]) -> int:
-        """Publish every record and wait for every PubAck; return how many were new."""
+        """Publish every record and wait for every PubAck; return how many were new.
+
+        Messages go out with ``publish_async`` (no round trip each): the connection keeps at
+        most :data:`MAX_PENDING_ACKS` PubAcks outstanding over every request in flight. A
+        request that cannot get a slot within :data:`STALL_S`, or whose acks do not come back
+        within :data:`ACK_TIMEOUT_S`, raises (the receiver answers 503: nothing acknowledged).
+        """
         assert self._js is not None
-        js = self._js
-        if len(records) == 1:
-            [r] = records
-            ack = await js.publish(self._subjects[r.kind], r.encode(), stream=self.stream,
-                                   headers={"Nats-Msg-Id": r.key})
-            return 0 if ack.duplicate else 1
-        # A batch: every message sent at once, then every PubAck awaited (one round trip).
-        futures = [await js.publish_async(self._subjects[r.kind], r.encode(), stream=self.stream,
-                                          headers={"Nats-Msg-Id": r.key}) for r in records]
-        acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=10)
+        js, stream, subject = self._js, self.stream, self._subjects
+        futures: list[asyncio.Future[PubAck]] = []
+        try:
+            for r in records:
+                futures.append(await js.publish_async(
+                    subject[r.kind], r.encode(), wait_stall=STALL_S, stream=stream,
+                    headers={"Nats-Msg-Id": r.key}))
+            if len(futures) == 1:
+                acks = [await asyncio.wait_for(futures[0], timeout=ACK_TIMEOUT_S)]
+            else:
+                acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=ACK_TIMEOUT_S)
+        except BaseException:
+            for future in futures:  # frees their slots; a late PubAck is dropped
+                future.cancel()
+            raise
         return sum(1 for ack in acks if not ack.duplicate)
 
 
