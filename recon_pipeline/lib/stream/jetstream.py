@@ -30,12 +30,17 @@ if TYPE_CHECKING:
     from recon_pipeline.lib.stream.log import Entry
 
 
-#: PubAcks outstanding at most on the receiver's connection (over all requests in flight).
+#: PubAcks outstanding at most on the receiver's connection (over all requests in flight);
+#: also the client's own limit (``publish_async_max_pending``), which is then never reached.
 MAX_PENDING_ACKS = 4000
-#: How long a request waits for a free slot before it is answered 503.
+#: How long a request waits for room before it is answered 503.
 STALL_S = 2.0
 #: How long a request waits for its PubAcks before it is answered 503.
 ACK_TIMEOUT_S = 5.0
+
+
+class StoreStalled(Exception):
+    """No room for more PubAcks in time: the server is not keeping up (or not answering)."""
 
 
 def subjects(stream: str) -> tuple[str, str]:
@@ -71,6 +76,8 @@ class JetStreamLog:
         self._subjects = dict(zip(("stripe", "usage"), subjects(stream), strict=True))
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        self._pending = 0  # PubAcks outstanding, over every request
+        self._freed = asyncio.Event()
 
     async def open(self) -> None:
         """Connect (and create the stream if it is missing)."""
@@ -88,28 +95,50 @@ class JetStreamLog:
     async def append(self, records: list[Record]) -> int:
         """Publish every record and wait for every PubAck; return how many were new.
 
-        Messages go out with ``publish_async`` (no round trip each): the connection keeps at
-        most :data:`MAX_PENDING_ACKS` PubAcks outstanding over every request in flight. A
-        request that cannot get a slot within :data:`STALL_S`, or whose acks do not come back
-        within :data:`ACK_TIMEOUT_S`, raises (the receiver answers 503: nothing acknowledged).
+        Messages go out with ``publish_async`` (no round trip each); at most
+        :data:`MAX_PENDING_ACKS` PubAcks are outstanding over every request in flight (counted
+        here, per request, so a message costs no timer of its own). A request that finds no
+        room within :data:`STALL_S`, or whose acks do not all come back within
+        :data:`ACK_TIMEOUT_S`, raises (the receiver answers 503: nothing acknowledged).
         """
         assert self._js is not None
         js, stream, subject = self._js, self.stream, self._subjects
+        need = len(records)
+        if self._pending and self._pending + need > MAX_PENDING_ACKS:
+            await self._room(need)
+        self._pending += need
         futures: list[asyncio.Future[PubAck]] = []
         try:
             for r in records:
-                futures.append(await js.publish_async(
-                    subject[r.kind], r.encode(), wait_stall=STALL_S, stream=stream,
-                    headers={"Nats-Msg-Id": r.key}))
-            if len(futures) == 1:
+                futures.append(await js.publish_async(subject[r.kind], r.encode(), stream=stream,
+                                                      headers={"Nats-Msg-Id": r.key}))
+            if need == 1:
                 acks = [await asyncio.wait_for(futures[0], timeout=ACK_TIMEOUT_S)]
             else:
                 acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=ACK_TIMEOUT_S)
         except BaseException:
-            for future in futures:  # frees their slots; a late PubAck is dropped
+            for future in futures:  # frees the client's slots; a late PubAck is dropped
                 future.cancel()
             raise
+        finally:
+            self._pending -= need
+            self._freed.set()
         return sum(1 for ack in acks if not ack.duplicate)
+
+    async def _room(self, need: int) -> None:
+        """Wait until ``need`` more PubAcks fit; :class:`StoreStalled` after :data:`STALL_S`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STALL_S
+        while self._pending and self._pending + need > MAX_PENDING_ACKS:
+            self._freed.clear()
+            left = deadline - loop.time()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                await asyncio.wait_for(self._freed.wait(), timeout=left)
+            except TimeoutError:
+                raise StoreStalled(f"{self._pending} PubAcks outstanding for {STALL_S} s"
+                                   ) from None
 
 
 async def read(url: str, stream: str, position: int, limit: int,

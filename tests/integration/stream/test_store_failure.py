@@ -53,18 +53,12 @@ def test_jetstream_failure_and_stall_answer_503(tmp_path: Path, monkeypatch: pyt
         try:
             answers = [await _call(app, "POST", "/events/usage", json.dumps(
                 [cloud_event(unique("ce")) for _ in range(3)]).encode(), headers)]
-            # Every ack slot taken and never freed: the next request stalls, then gets a 503.
+            # Every PubAck slot taken and never freed: the next request stalls, then a 503.
             monkeypatch.setattr(jetstream, "STALL_S", 0.2)
-            assert log._js is not None
-            semaphore = log._js._publish_async_pending_semaphore
-            held = 0
-            while not semaphore.locked():
-                await semaphore.acquire()
-                held += 1
+            log._pending = jetstream.MAX_PENDING_ACKS
             answers.append(await _call(app, "POST", "/events/usage", json.dumps(
                 [cloud_event(unique("ce"))]).encode(), headers))
-            for _ in range(held):
-                semaphore.release()
+            log._pending = 0
             # The stream is gone: the server answers no PubAck, the request a 503.
             nc = await nats.connect(NATS_URL)
             await nc.jetstream().delete_stream(name)
