@@ -192,3 +192,29 @@ def test_jetstream_redelivery_beyond_its_window_lands_once(tmp_path: Path) -> No
             await nc.close()
 
         asyncio.run(drop())
+
+
+def test_bad_events_in_a_batch_are_quarantined_one_by_one(tmp_path: Path) -> None:
+    """The batch's lines are read as one Arrow array; a bad event among good ones is still
+    quarantined alone, with its key and reason, and the good ones land."""
+    from recon_pipeline.lib.stream.events import USAGE, Record
+
+    config = StreamConfig(stream_dir=tmp_path / "stream")
+    good = [cloud_event(f"ok-{i}", value=i, time_text="2026-09-04T00:00:00Z")
+            for i in range(50)]
+    records = [usage_record(e) for e in good]
+    records.insert(10, Record(USAGE, "latin1@/meter", b'{"id": "caf\xe9", "source": "/m"}', 0))
+    records.insert(20, usage_record(cloud_event("neg@x", value=-5)))
+    records.insert(30, stripe_record("evt_not_json", {}, "charge.succeeded", 0)._replace(
+        body=b"not json"))
+    assert append(config.stream_dir, records) == 53
+    [report] = land_all(config, tmp_path / "out")
+    assert (report.events, report.landed, report.quarantined) == (53, 50, 3)
+    bad = pq.read_table(landing_dir(tmp_path / "out") / "quarantine"
+                        / f"{report.batch}.parquet").to_pylist()
+    assert sorted((row["_event_key"], row["reason"]) for row in bad) == [
+        ("evt_not_json", "event evt_not_json: event is not a JSON object"),
+        ("latin1@/meter", "event latin1@/meter: invalid UTF-8"),
+        ("neg@x@/meter/api", "event neg@x@/meter/api: negative usage value"),
+    ]
+    assert report.cycles == {"2026-09"}
