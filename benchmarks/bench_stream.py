@@ -157,8 +157,8 @@ def _wrk_load(port: int, mode: str, clients: int, seconds: float, work: Path
                 header, body = stripe_body(n, at)
                 fh.write(header.encode() + b"\t" + body + b"\n")
     events = BATCH if mode == "batch" else 1
-    command = ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(LUA),
-               f"http://127.0.0.1:{port}", "--", mode, uuid.uuid4().hex[:12], TOKEN,
+    command = ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--latency",
+               "-s", str(LUA), f"http://127.0.0.1:{port}", "--", mode, uuid.uuid4().hex[:12], TOKEN,
                str(BATCH), str(signed), "1"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode:
