@@ -5,12 +5,11 @@ its subjects are ``<stream in lower case>.stripe`` and ``.usage``. A position is
 sequence number: the landing reads from its cursor with an ephemeral consumer that starts at
 that sequence, so the cursor alone says where it is, as with the local log.
 
-What a PubAck means: the server stored the message in the stream (on every replica of its
-placement when the stream has several; on this single server, one copy). With the server's
-default ``sync_interval`` the file store is written at once but fsync'd by a background
-timer (2 min), so a PubAck survives the NATS process crashing, not the machine losing power
-before the sync; ``jetstream { sync_interval: always }`` in the server's config makes it
-survive that too (at a cost in rate). Redeliveries within the stream's duplicate window
+What a PubAck means: the server accepted the message into the stream (on a quorum of its
+replicas when the stream has several; on this single server, one copy). The file store is
+fsync'd by a timer (2 min), so a PubAck survives the receiver and the NATS process dying, not
+the machine losing power before the sync; nats-server 2.10+ can fsync every write
+(``jetstream { sync_interval: always }``), 2.9 has no such setting (docs/stream.md). Redeliveries within the stream's duplicate window
 (2 min by default) are dropped by the server (``PubAck.duplicate``); older ones land once
 because the landing removes them.
 """
