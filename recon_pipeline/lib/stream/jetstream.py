@@ -7,11 +7,11 @@ that sequence, so the cursor alone says where it is, as with the local log.
 
 What a PubAck means: the server accepted the message into the stream (on a quorum of its
 replicas when the stream has several; on this single server, one copy). The file store is
-fsync'd by a timer (2 min), so a PubAck survives the receiver and the NATS process dying, not
-the machine losing power before the sync; nats-server 2.10+ can fsync every write
-(``jetstream { sync_interval: always }``), 2.9 has no such setting (docs/stream.md). Redeliveries within the stream's duplicate window
-(2 min by default) are dropped by the server (``PubAck.duplicate``); older ones land once
-because the landing removes them.
+fsync'd by a timer (2 min), so a PubAck survives the receiver dying, not the machine losing
+power before the sync; nats-server 2.10+ can fsync every write (``jetstream { sync_interval:
+always }``), 2.9 has no such setting (docs/stream.md). Redeliveries within the stream's
+duplicate window (2 min by default) are dropped by the server (``PubAck.duplicate``); older
+ones land once because the landing removes them.
 """
 
 from __future__ import annotations
