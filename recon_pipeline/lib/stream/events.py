@@ -179,12 +179,12 @@ def usage_records(body: bytes, content_type: str | None,
     at = received_ms or now_ms()
     records = []
     for index, raw in enumerate(events):
-        where = f"event {index}: " if media == CE_BATCH else ""
         # JSON format 1.0, section 2.4: an attribute whose value is null is absent.
-        event = ({k: v for k, v in raw.items() if v is not None} if isinstance(raw, dict)
-                 else raw)
+        event = ({k: v for k, v in raw.items() if v is not None}
+                 if isinstance(raw, dict) and None in raw.values() else raw)
         problem = cloudevent_problem(event)
         if problem:
+            where = f"event {index}: " if media == CE_BATCH else ""
             raise Refused(400, where + problem)
         records.append(Record(USAGE, f"{event['id']}@{event['source']}",
                               orjson.dumps(event), at))
