@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,20 @@ land_all(StreamConfig(stream_dir=Path(sys.argv[1])), Path(sys.argv[2]), limit=in
 """
 
 
+def _committed(out: Path) -> int:
+    """Batches the landing has committed so far."""
+    import sqlite3
+
+    path = landing_dir(out) / "landing.sqlite"
+    if not path.is_file():
+        return 0
+    try:
+        with closing(sqlite3.connect(path, timeout=5)) as db:
+            return int(db.execute("SELECT count(*) FROM batches").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not created yet
+        return 0
+
+
 def test_landing_killed_mid_batch_lands_every_event_once(tmp_path: Path) -> None:
     config = StreamConfig(stream_dir=tmp_path / "stream")
     out = tmp_path / "out"
@@ -125,13 +140,19 @@ def test_landing_killed_mid_batch_lands_every_event_once(tmp_path: Path) -> None
     append(config.stream_dir, [usage_record(e) for e in events])
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     kills = 0
-    for delay in (1.2, 1.9, 2.6):
+    for more in (1, 2, 3):
+        # Killed once it has committed `more` further batches (a fixed delay is not enough: a
+        # fast landing finishes first), so at any point of the next one.
+        start = _committed(out)
         proc = subprocess.Popen([sys.executable, "-c", LANDER, str(config.stream_dir),
                                  str(out), "150"], env=env)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _committed(out) >= start + more:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+                break
+            time.sleep(0.005)
         proc.wait()
     assert kills, "the landing finished before it could be killed"
     land_all(config, out, limit=150)
