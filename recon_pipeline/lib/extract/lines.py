@@ -90,6 +90,11 @@ def _split(data: bytes, first_line: int) -> LineChunk:
     """Split ``data`` (no trailing newline) into lines numbered from ``first_line``."""
     pieces = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
     lines = pc.if_else(pc.ends_with(pieces, b"\r"), pc.binary_slice(pieces, 0, -1), pieces)
+    return line_chunk(lines, first_line)
+
+
+def line_chunk(lines: pa.Array, first_line: int = 1) -> LineChunk:
+    """Binary ``lines`` numbered from ``first_line``, as text; those not UTF-8 set aside."""
     count = len(lines)
     ones = pa.nulls(count, pa.int64()).fill_null(1)
     numbers = pc.add(pc.cumulative_sum(ones), first_line - 1)

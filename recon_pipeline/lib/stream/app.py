@@ -1,4 +1,4 @@
-"""``recon serve``: the ASGI receiver (Starlette on uvicorn).
+"""``recon serve``: the ASGI receiver (a plain ASGI app on uvicorn, uvloop and httptools).
 
 ``POST /webhooks/stripe`` (Stripe-Signature verified by the ``stripe`` library),
 ``POST /events/usage`` (CloudEvents, structured or batch, bearer token), ``GET /healthz``.
@@ -10,19 +10,15 @@ stored nowhere.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+import orjson
 
 from recon_pipeline.lib import atomic
 from recon_pipeline.lib.stream.config import StreamConfig
@@ -30,6 +26,7 @@ from recon_pipeline.lib.stream.events import (
     Record,
     Refused,
     check_token,
+    load_stripe,
     stripe_records,
     usage_records,
 )
@@ -85,83 +82,111 @@ def make_store(config: StreamConfig) -> Store:
     return LocalLog(config.stream_dir)
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: (path, method) -> handler name; any other method on a known path is a 405.
+ROUTES = {"/webhooks/stripe": "POST", "/events/usage": "POST", "/healthz": "GET"}
+_JSON = (b"content-type", b"application/json")
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """A request header (ASGI servers give names in lower case), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+async def _body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The request body; :class:`Refused` (413) past ``limit`` bytes, declared or sent."""
+    declared = _header(scope, b"content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise Refused(413, f"body larger than {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Refused(400, "client disconnected before the body was sent")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise Refused(413, f"body larger than {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _refused(exc: Refused) -> JSONResponse:
-    return JSONResponse({"error": exc.reason}, status_code=exc.status)
+async def _answer(send: Send, status: int, payload: dict[str, Any],
+                  extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    body = orjson.dumps(payload)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [_JSON, (b"content-length", str(len(body)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": body})
 
 
-def create_app(config: StreamConfig | None = None, store: Store | None = None) -> Starlette:
-    """The receiver; ``config`` from the environment unless given."""
+def create_app(config: StreamConfig | None = None, store: Store | None = None) -> App:
+    """The receiver, a plain ASGI app; ``config`` from the environment unless given.
+
+    No framework in the request path: the three routes are looked up in a dict, an unknown
+    path is a 404 and a known path with another method a 405 (with ``Allow``), both JSON.
+    """
     cfg = config or StreamConfig.from_env()
     sink = store or make_store(cfg)
+    if cfg.stripe_secrets:
+        load_stripe()  # the stripe library is imported once, at startup
     counts = {"accepted": 0, "duplicates": 0, "refused": 0}
     refused: Counter[str] = Counter()
+    tasks: list[asyncio.Task[None]] = []
 
-    async def stored(records: list[Record]) -> JSONResponse:
+    async def stored(send: Send, records: list[Record]) -> None:
         try:
             new = await sink.append(records)
-        except Exception as exc:  # the store failed: nothing was acknowledged
-            log.error("store failed: %s", exc)
-            return JSONResponse({"error": "events could not be stored; retry"},
-                                status_code=503)
+        except Exception as exc:  # the store failed or stalled: nothing was acknowledged
+            log.error("store failed: %s", exc or type(exc).__name__)
+            await _answer(send, 503, {"error": "events could not be stored; retry"})
+            return
         counts["accepted"] += new
         counts["duplicates"] += len(records) - new
-        return JSONResponse({"stored": new, "duplicates": len(records) - new})
+        await _answer(send, 200, {"stored": new, "duplicates": len(records) - new})
 
-    async def stripe_webhook(request: Request) -> Response:
-        try:
-            body = await _body(request, cfg.max_body_bytes)
-            records = stripe_records(body, request.headers.get("stripe-signature"),
-                                     cfg.stripe_secrets, cfg.tolerance_s)
-        except Refused as exc:
-            return _refuse(exc, "stripe")
-        return await stored(records)
-
-    def _refuse(exc: Refused, route: str) -> JSONResponse:
+    async def refuse(send: Send, exc: Refused, route: str) -> None:
         counts["refused"] += 1
         refused[f"{route}: {exc.status} {exc.reason.split(':', 1)[0][:60]}"] += 1
-        return _refused(exc)
+        await _answer(send, exc.status, {"error": exc.reason})
 
-    async def usage_events(request: Request) -> Response:
+    async def stripe_webhook(scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            check_token(request.headers.get("authorization"), cfg.usage_token)
-            body = await _body(request, cfg.max_body_bytes)
-            records = usage_records(body, request.headers.get("content-type"))
+            body = await _body(scope, receive, cfg.max_body_bytes)
+            records = stripe_records(body, _header(scope, b"stripe-signature"),
+                                     cfg.stripe_secrets, cfg.tolerance_s)
         except Refused as exc:
-            return _refuse(exc, "usage")
-        if not records:
-            return JSONResponse({"stored": 0, "duplicates": 0})
-        return await stored(records)
+            await refuse(send, exc, "stripe")
+            return
+        await stored(send, records)
 
-    async def healthz(request: Request) -> Response:
-        del request
-        ok = sink.healthy()
-        return JSONResponse({"store": sink.store, "ok": ok, **counts},
-                            status_code=200 if ok else 503)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        del app
-        await sink.open()
-        stats = asyncio.get_running_loop().create_task(_write_stats())
+    async def usage_events(scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            yield
-        finally:
-            stats.cancel()
-            await sink.close()
-            _save_stats()
+            check_token(_header(scope, b"authorization"), cfg.usage_token)
+            body = await _body(scope, receive, cfg.max_body_bytes)
+            records = usage_records(body, _header(scope, b"content-type"))
+        except Refused as exc:
+            await refuse(send, exc, "usage")
+            return
+        if not records:
+            await _answer(send, 200, {"stored": 0, "duplicates": 0})
+            return
+        await stored(send, records)
+
+    async def healthz(scope: Scope, receive: Receive, send: Send) -> None:
+        del scope, receive
+        ok = sink.healthy()
+        await _answer(send, 200 if ok else 503, {"store": sink.store, "ok": ok, **counts})
+
+    handlers = {"/webhooks/stripe": stripe_webhook, "/events/usage": usage_events,
+                "/healthz": healthz}
 
     def _save_stats() -> None:
         """Counts of this receiver (refused requests by reason) for the sensor's metadata."""
@@ -175,11 +200,40 @@ def create_app(config: StreamConfig | None = None, store: Store | None = None) -
             await asyncio.sleep(STATS_EVERY_S)
             await asyncio.to_thread(_save_stats)
 
-    return Starlette(routes=[
-        Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
-        Route("/events/usage", usage_events, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ], lifespan=lifespan)
+    async def lifespan(receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await sink.open()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                tasks.append(asyncio.get_running_loop().create_task(_write_stats()))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for task in tasks:
+                    task.cancel()
+                await sink.close()
+                _save_stats()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            method = ROUTES.get(path)
+            if method is None:
+                await _answer(send, 404, {"error": f"no such path: {path}"})
+            elif scope["method"] != method:
+                await _answer(send, 405, {"error": f"{path} accepts {method} only"},
+                              ((b"allow", method.encode()),))
+            else:
+                await handlers[path](scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await lifespan(receive, send)
+
+    return app
 
 
 def serve(host: str, port: int, config: StreamConfig | None = None) -> None:
@@ -187,4 +241,4 @@ def serve(host: str, port: int, config: StreamConfig | None = None) -> None:
     import uvicorn
 
     uvicorn.run(create_app(config), host=host, port=port, log_level="warning",
-                access_log=False, lifespan="on")
+                access_log=False, lifespan="on", loop="uvloop", http="httptools")

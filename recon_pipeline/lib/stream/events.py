@@ -22,9 +22,9 @@ import re
 import struct
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import ModuleType
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -54,9 +54,8 @@ class Refused(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Record:
-    """One event as the log keeps it.
+class Record(NamedTuple):
+    """One event as the log keeps it (a named tuple: a receiver makes one per event).
 
     ``key`` is what makes a redelivery the same event: the Stripe event id, or
     ``<id>@<source>`` for a CloudEvent (CloudEvents ids are unique per source).
@@ -90,11 +89,24 @@ def now_ms() -> int:
 # -- Stripe -----------------------------------------------------------------------------------
 
 
+_stripe: ModuleType | None = None
+
+
+def load_stripe() -> ModuleType:
+    """The ``stripe`` library, imported on first use (the receiver calls this at startup; the
+    landing and the Dagster definitions never import it)."""
+    global _stripe
+    if _stripe is None:
+        import stripe
+
+        _stripe = stripe
+    return _stripe
+
+
 def verify_stripe(body: bytes, header: str | None, secrets: Sequence[str],
                   tolerance_s: int) -> None:
     """Raise :class:`Refused` (400) unless one of ``secrets`` signed ``body`` recently."""
-    from stripe import SignatureVerificationError, WebhookSignature
-
+    stripe = _stripe or load_stripe()
     if not header:
         raise Refused(400, "missing Stripe-Signature header")
     if not secrets:
@@ -102,9 +114,9 @@ def verify_stripe(body: bytes, header: str | None, secrets: Sequence[str],
     reason = "bad signature"
     for secret in secrets:
         try:
-            WebhookSignature.verify_header(body, header, secret, tolerance=tolerance_s)
+            stripe.WebhookSignature.verify_header(body, header, secret, tolerance=tolerance_s)
             return
-        except SignatureVerificationError as exc:
+        except stripe.SignatureVerificationError as exc:
             if "tolerance" in str(exc):
                 reason = f"timestamp older than {tolerance_s} s"
         except UnicodeDecodeError:
@@ -167,12 +179,12 @@ def usage_records(body: bytes, content_type: str | None,
     at = received_ms or now_ms()
     records = []
     for index, raw in enumerate(events):
-        where = f"event {index}: " if media == CE_BATCH else ""
         # JSON format 1.0, section 2.4: an attribute whose value is null is absent.
-        event = ({k: v for k, v in raw.items() if v is not None} if isinstance(raw, dict)
-                 else raw)
+        event = ({k: v for k, v in raw.items() if v is not None}
+                 if isinstance(raw, dict) and None in raw.values() else raw)
         problem = cloudevent_problem(event)
         if problem:
+            where = f"event {index}: " if media == CE_BATCH else ""
             raise Refused(400, where + problem)
         records.append(Record(USAGE, f"{event['id']}@{event['source']}",
                               orjson.dumps(event), at))

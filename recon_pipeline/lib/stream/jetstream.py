@@ -5,14 +5,13 @@ its subjects are ``<stream in lower case>.stripe`` and ``.usage``. A position is
 sequence number: the landing reads from its cursor with an ephemeral consumer that starts at
 that sequence, so the cursor alone says where it is, as with the local log.
 
-What a PubAck means: the server stored the message in the stream (on every replica of its
-placement when the stream has several; on this single server, one copy). With the server's
-default ``sync_interval`` the file store is written at once but fsync'd by a background
-timer (2 min), so a PubAck survives the NATS process crashing, not the machine losing power
-before the sync; ``jetstream { sync_interval: always }`` in the server's config makes it
-survive that too (at a cost in rate). Redeliveries within the stream's duplicate window
-(2 min by default) are dropped by the server (``PubAck.duplicate``); older ones land once
-because the landing removes them.
+What a PubAck means: the server accepted the message into the stream (on a quorum of its
+replicas when the stream has several; on this single server, one copy). The file store is
+fsync'd by a timer (2 min), so a PubAck survives the receiver dying, not the machine losing
+power before the sync; nats-server 2.10+ can fsync every write (``jetstream { sync_interval:
+always }``), 2.9 has no such setting (docs/stream.md). Redeliveries within the stream's
+duplicate window (2 min by default) are dropped by the server (``PubAck.duplicate``); older
+ones land once because the landing removes them.
 """
 
 from __future__ import annotations
@@ -24,9 +23,23 @@ from recon_pipeline.lib.stream.events import Record
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
+    from nats.js.api import PubAck
     from nats.js.client import JetStreamContext
 
     from recon_pipeline.lib.stream.log import Entry
+
+
+#: PubAcks outstanding at most on the receiver's connection (over all requests in flight);
+#: also the client's own limit (``publish_async_max_pending``), which is then never reached.
+MAX_PENDING_ACKS = 4000
+#: How long a request waits for room before it is answered 503.
+STALL_S = 2.0
+#: How long a request waits for its PubAcks before it is answered 503.
+ACK_TIMEOUT_S = 5.0
+
+
+class StoreStalled(Exception):
+    """No room for more PubAcks in time: the server is not keeping up (or not answering)."""
 
 
 def subjects(stream: str) -> tuple[str, str]:
@@ -42,7 +55,7 @@ async def connect(url: str, stream: str) -> tuple[Client, JetStreamContext]:
     from nats.js.errors import NotFoundError
 
     nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=3)
-    js = nc.jetstream(timeout=10)
+    js = nc.jetstream(timeout=10, publish_async_max_pending=MAX_PENDING_ACKS)
     try:
         await js.stream_info(stream)
     except NotFoundError:
@@ -62,6 +75,8 @@ class JetStreamLog:
         self._subjects = dict(zip(("stripe", "usage"), subjects(stream), strict=True))
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        self._pending = 0  # PubAcks outstanding, over every request
+        self._freed = asyncio.Event()
 
     async def open(self) -> None:
         """Connect (and create the stream if it is missing)."""
@@ -77,19 +92,52 @@ class JetStreamLog:
         return self._nc is not None and self._nc.is_connected
 
     async def append(self, records: list[Record]) -> int:
-        """Publish every record and wait for every PubAck; return how many were new."""
+        """Publish every record and wait for every PubAck; return how many were new.
+
+        Messages go out with ``publish_async`` (no round trip each); at most
+        :data:`MAX_PENDING_ACKS` PubAcks are outstanding over every request in flight (counted
+        here, per request, so a message costs no timer of its own). A request that finds no
+        room within :data:`STALL_S`, or whose acks do not all come back within
+        :data:`ACK_TIMEOUT_S`, raises (the receiver answers 503: nothing acknowledged).
+        """
         assert self._js is not None
-        js = self._js
-        if len(records) == 1:
-            [r] = records
-            ack = await js.publish(self._subjects[r.kind], r.encode(), stream=self.stream,
-                                   headers={"Nats-Msg-Id": r.key})
-            return 0 if ack.duplicate else 1
-        # A batch: every message sent at once, then every PubAck awaited (one round trip).
-        futures = [await js.publish_async(self._subjects[r.kind], r.encode(), stream=self.stream,
-                                          headers={"Nats-Msg-Id": r.key}) for r in records]
-        acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=10)
+        js, stream, subject = self._js, self.stream, self._subjects
+        need = len(records)
+        if self._pending and self._pending + need > MAX_PENDING_ACKS:
+            await self._room(need)
+        self._pending += need
+        futures: list[asyncio.Future[PubAck]] = []
+        try:
+            for r in records:
+                futures.append(await js.publish_async(subject[r.kind], r.encode(), stream=stream,
+                                                      headers={"Nats-Msg-Id": r.key}))
+            if need == 1:
+                acks = [await asyncio.wait_for(futures[0], timeout=ACK_TIMEOUT_S)]
+            else:
+                acks = await asyncio.wait_for(asyncio.gather(*futures), timeout=ACK_TIMEOUT_S)
+        except BaseException:
+            for future in futures:  # frees the client's slots; a late PubAck is dropped
+                future.cancel()
+            raise
+        finally:
+            self._pending -= need
+            self._freed.set()
         return sum(1 for ack in acks if not ack.duplicate)
+
+    async def _room(self, need: int) -> None:
+        """Wait until ``need`` more PubAcks fit; :class:`StoreStalled` after :data:`STALL_S`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STALL_S
+        while self._pending and self._pending + need > MAX_PENDING_ACKS:
+            self._freed.clear()
+            left = deadline - loop.time()
+            try:
+                if left <= 0:
+                    raise TimeoutError
+                await asyncio.wait_for(self._freed.wait(), timeout=left)
+            except TimeoutError:
+                raise StoreStalled(f"{self._pending} PubAcks outstanding for {STALL_S} s"
+                                   ) from None
 
 
 async def read(url: str, stream: str, position: int, limit: int,

@@ -27,7 +27,6 @@ import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -38,7 +37,7 @@ import pyarrow.compute as pc
 from recon_pipeline.lib.atomic import remove_stale_temps
 from recon_pipeline.lib.extract import billing, payments, usage
 from recon_pipeline.lib.extract.jsonl import JsonReader
-from recon_pipeline.lib.extract.lines import LineChunk
+from recon_pipeline.lib.extract.lines import line_chunk
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
 from recon_pipeline.lib.extract.sink import write_table
 from recon_pipeline.lib.extract.spec import Spec
@@ -166,32 +165,38 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _cycle_of(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m")
+def _cycles(at: pa.Array) -> set[str]:
+    """The months (cycles) of the timestamps ``at``."""
+    months = pc.unique(pc.floor_temporal(at.drop_null(), unit="month"))
+    return {m for m in pc.strftime(months, "%Y-%m").to_pylist() if m}
 
 
 @dataclass
 class _Lines:
-    """The lines of one spec in a batch, with each line's event key and as-of time."""
+    """The lines (JSON, as bytes) of one spec in a batch, each with its event key and as-of
+    time (none for usage events: their own ``time`` is read with the rest)."""
 
     spec: Spec
-    lines: list[str] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
     as_of: list[int | None] = field(default_factory=list)
 
 
 def _route(entries: list[Entry], report: BatchReport
            ) -> tuple[dict[str, _Lines], list[dict[str, object]]]:
-    """Each new event's line into its spec; events that cannot even be routed, as quarantine."""
+    """Each new event's line into its spec; events that cannot even be routed, as quarantine.
+
+    A usage event's body is its line as it is (the receiver checked it is a CloudEvent): the
+    bodies go to the reader as one Arrow array, with no per-event decoding here.
+    """
     routed: dict[str, _Lines] = {}
     bad: list[dict[str, object]] = []
+    usage_lines = _Lines(usage.EVENTS)
     for entry in entries:
         record = entry.record
-        if record.kind == USAGE:  # a JSON object: the receiver checked it; its time is read
-            lines = routed.setdefault("usage/events", _Lines(usage.EVENTS))  # with the rest
-            lines.lines.append(record.body.decode())
-            lines.keys.append(record.key)
-            lines.as_of.append(None)
+        if record.kind == USAGE:
+            usage_lines.lines.append(record.body)
+            usage_lines.keys.append(record.key)
             continue
         try:
             event = orjson.loads(record.body)
@@ -210,13 +215,16 @@ def _route(entries: list[Entry], report: BatchReport
         if not kind.startswith(STRIPE_PREFIXES) or spec is None:
             report.ignored += 1  # kept in the log; not an object the pipeline reads
             continue
-        name, line = f"{spec.source}/{spec.table}", orjson.dumps(obj).decode()
-        lines = routed.setdefault(name, _Lines(SPECS[name]))
-        lines.lines.append(line)
+        name = f"{spec.source}/{spec.table}"
+        lines = routed.get(name)
+        if lines is None:
+            lines = routed[name] = _Lines(SPECS[name])
+        lines.lines.append(orjson.dumps(obj))
         lines.keys.append(record.key)
         lines.as_of.append(as_of)
-        if as_of is not None:
-            report.cycles.add(_cycle_of(as_of))
+    if usage_lines.lines:
+        usage_lines.as_of = [None] * len(usage_lines.lines)
+        routed["usage/events"] = usage_lines
     return routed, bad
 
 
@@ -224,8 +232,9 @@ def _read(con: duckdb.DuckDBPyConnection, lines: _Lines, batch: str
           ) -> tuple[dict[str, pa.Table], pa.Table]:
     """The batch readers over ``lines``: typed tables and quarantine, with the stream columns."""
     spec = lines.spec
-    numbers = pa.array(range(1, len(lines.lines) + 1), pa.int64())
-    chunk = LineChunk(numbers, pa.array(lines.lines, pa.large_string()), [])
+    # One Arrow array of the batch's lines; a line that is not UTF-8 is quarantined by the
+    # reader ("invalid UTF-8", with its event key below), never dropped.
+    chunk = line_chunk(pa.array(lines.lines, pa.large_binary()))
     result = JsonReader(spec).chunk(con, chunk, f"stream/{batch}")
     keys = pa.array(lines.keys, pa.string())
     as_of = pa.array(lines.as_of, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
@@ -249,8 +258,12 @@ def _read(con: duckdb.DuckDBPyConnection, lines: _Lines, batch: str
     return tables, bad.cast(STREAM_QUARANTINE)
 
 
-def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS) -> BatchReport:
-    """Land the next batch (up to ``limit`` events); an empty report when none is waiting."""
+def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS,
+         con: duckdb.DuckDBPyConnection | None = None) -> BatchReport:
+    """Land the next batch (up to ``limit`` events); an empty report when none is waiting.
+
+    ``con``: the DuckDB connection the batch readers use (one of its own when not given).
+    """
     started = time.perf_counter()
     folder = landing_dir(out_dir)
     store = store_id(config)
@@ -272,10 +285,14 @@ def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS) -> Batc
         written: list[Path] = []
         quarantine: list[pa.Table] = []
         if routed:
-            con = connect()
+            own = con is None
+            db_con = connect() if con is None else con
             try:
                 for lines in routed.values():
-                    tables, bad = _read(con, lines, batch)
+                    if lines.spec is not usage.EVENTS:
+                        report.cycles |= _cycles(pa.array(lines.as_of, pa.int64()).cast(
+                            EXTRA[1].type))
+                    tables, bad = _read(db_con, lines, batch)
                     for table, rows in tables.items():
                         if rows.num_rows:
                             path = folder / lines.spec.source / table / f"{batch}.parquet"
@@ -284,11 +301,11 @@ def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS) -> Batc
                     if lines.spec.table in tables:
                         report.landed += tables[lines.spec.table].num_rows
                     if lines.spec is usage.EVENTS and lines.spec.table in tables:
-                        months = pc.strftime(tables["events"].column("_as_of"), "%Y-%m")
-                        report.cycles |= {m for m in pc.unique(months).to_pylist() if m}
+                        report.cycles |= _cycles(tables["events"].column("_as_of"))
                     quarantine.append(bad)
             finally:
-                con.close()
+                if own:
+                    db_con.close()
         if unroutable:
             quarantine.append(pa.table({
                 "source": ["stream"] * len(unroutable), "file": [f"stream/{batch}"] * len(
@@ -323,15 +340,14 @@ def land(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS) -> Batc
 
 def _new_entries(db: sqlite3.Connection, entries: list[Entry]) -> list[Entry]:
     """The entries whose key has not landed before (the first of a key within the batch)."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (key TEXT)")
-    db.execute("DELETE FROM incoming")
-    db.executemany("INSERT INTO incoming VALUES (?)", ((e.record.key,) for e in entries))
+    keys = [e.record.key for e in entries]
     seen = {row[0] for row in db.execute(
-        "SELECT key FROM incoming JOIN keys USING (key)")}
+        "SELECT key FROM keys WHERE key IN (SELECT value FROM json_each(?))",
+        (orjson.dumps(keys).decode(),))}
     fresh = []
-    for entry in entries:
-        if entry.record.key not in seen:
-            seen.add(entry.record.key)
+    for key, entry in zip(keys, entries, strict=True):
+        if key not in seen:
+            seen.add(key)
             fresh.append(entry)
     return fresh
 
@@ -340,11 +356,15 @@ def land_all(config: StreamConfig, out_dir: Path, limit: int = BATCH_EVENTS,
              max_batches: int | None = None) -> list[BatchReport]:
     """Land batches until the log is drained (or ``max_batches`` were landed)."""
     reports: list[BatchReport] = []
-    while max_batches is None or len(reports) < max_batches:
-        report = land(config, out_dir, limit)
-        if not report.events:
-            break
-        reports.append(report)
+    con = connect()  # one DuckDB connection for every batch
+    try:
+        while max_batches is None or len(reports) < max_batches:
+            report = land(config, out_dir, limit, con)
+            if not report.events:
+                break
+            reports.append(report)
+    finally:
+        con.close()
     return reports
 
 

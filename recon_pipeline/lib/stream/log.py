@@ -11,8 +11,10 @@ share the next one (group commit). ``append`` returns only after the flush that 
 entry torn by a crash stays where it is, and readers skip the dead tail of a segment once a
 later segment exists (before that, a short tail is an entry still being written: wait).
 
-Redeliveries: the keys of the newest entries (the last segments, up to ``window`` keys) are
-kept in memory; a key seen there is not written again. Older redeliveries are removed when the
+Redeliveries: the keys of the newest entries are kept in memory, in two generations of up to
+``window`` keys each (when the newer one is full it becomes the older one and the older one is
+dropped: no per-key eviction), so at least the newest ``window`` keys are remembered; a key seen
+there is not written again. Older redeliveries are removed when the
 events land (:mod:`recon_pipeline.lib.stream.landing`).
 """
 
@@ -22,10 +24,9 @@ import asyncio
 import os
 import struct
 import zlib
-from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from recon_pipeline.lib.stream.events import Record
 
@@ -58,8 +59,7 @@ def frame(record: Record) -> bytes:
     return _FRAME.pack(len(data), zlib.crc32(data)) + data
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A record read back, with its position and the position after it."""
 
     position: int
@@ -178,7 +178,9 @@ class LocalLog:
         self.folder = log_dir(stream_dir)
         self.segment_bytes = segment_bytes
         self.window = window
-        self._seen: OrderedDict[str, asyncio.Future[None] | None] = OrderedDict()
+        # key -> the future of the flush writing it (None: on disk before this receiver)
+        self._seen: dict[str, asyncio.Future[None] | None] = {}
+        self._older: dict[str, asyncio.Future[None] | None] = {}
         self._pending: list[tuple[bytes, asyncio.Future[None]]] = []
         self._flushing = False
         self._flusher: asyncio.Task[None] | None = None
@@ -222,9 +224,11 @@ class LocalLog:
         return self._fd >= 0 and os.access(self.folder, os.W_OK)
 
     def _remember(self, key: str, future: asyncio.Future[None] | None) -> None:
+        if self.window <= 0:
+            return  # remembers nothing: every key is written
+        if len(self._seen) >= self.window:
+            self._older, self._seen = self._seen, {}
         self._seen[key] = future
-        if len(self._seen) > self.window:
-            self._seen.popitem(last=False)
 
     async def append(self, records: list[Record]) -> int:
         """Store ``records`` durably; return how many were new (the others: redeliveries)."""
@@ -232,13 +236,19 @@ class LocalLog:
         frames = []
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
+        seen, older = self._seen, self._older
         for record in records:
-            if record.key in self._seen:
-                earlier = self._seen[record.key]
+            key = record.key
+            if key in seen or key in older:
+                earlier = seen[key] if key in seen else older[key]
                 if earlier is not None and not earlier.done():
                     waits.append(earlier)  # the first delivery is still being written
                 continue
-            self._remember(record.key, future)
+            if len(seen) >= self.window:
+                self._remember(key, future)
+                seen, older = self._seen, self._older
+            else:
+                seen[key] = future
             frames.append(frame(record))
         if frames:
             self._pending.append((b"".join(frames), future))
@@ -251,8 +261,9 @@ class LocalLog:
                 await asyncio.shield(wait)
         except OSError:
             for record in records:  # not stored: a retry must be able to store it
-                if self._seen.get(record.key) is future:
-                    del self._seen[record.key]
+                for generation in (self._seen, self._older):
+                    if generation.get(record.key) is future:
+                        del generation[record.key]
             raise
         return len(frames)
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,20 @@ land_all(StreamConfig(stream_dir=Path(sys.argv[1])), Path(sys.argv[2]), limit=in
 """
 
 
+def _committed(out: Path) -> int:
+    """Batches the landing has committed so far."""
+    import sqlite3
+
+    path = landing_dir(out) / "landing.sqlite"
+    if not path.is_file():
+        return 0
+    try:
+        with closing(sqlite3.connect(path, timeout=5)) as db:
+            return int(db.execute("SELECT count(*) FROM batches").fetchone()[0])
+    except sqlite3.OperationalError:  # the schema is not created yet
+        return 0
+
+
 def test_landing_killed_mid_batch_lands_every_event_once(tmp_path: Path) -> None:
     config = StreamConfig(stream_dir=tmp_path / "stream")
     out = tmp_path / "out"
@@ -125,13 +140,19 @@ def test_landing_killed_mid_batch_lands_every_event_once(tmp_path: Path) -> None
     append(config.stream_dir, [usage_record(e) for e in events])
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     kills = 0
-    for delay in (1.2, 1.9, 2.6):
+    for more in (1, 2, 3):
+        # Killed once it has committed `more` further batches (a fixed delay is not enough: a
+        # fast landing finishes first), so at any point of the next one.
+        start = _committed(out)
         proc = subprocess.Popen([sys.executable, "-c", LANDER, str(config.stream_dir),
                                  str(out), "150"], env=env)
-        time.sleep(delay)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _committed(out) >= start + more:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+                break
+            time.sleep(0.005)
         proc.wait()
     assert kills, "the landing finished before it could be killed"
     land_all(config, out, limit=150)
@@ -192,3 +213,29 @@ def test_jetstream_redelivery_beyond_its_window_lands_once(tmp_path: Path) -> No
             await nc.close()
 
         asyncio.run(drop())
+
+
+def test_bad_events_in_a_batch_are_quarantined_one_by_one(tmp_path: Path) -> None:
+    """The batch's lines are read as one Arrow array; a bad event among good ones is still
+    quarantined alone, with its key and reason, and the good ones land."""
+    from recon_pipeline.lib.stream.events import USAGE, Record
+
+    config = StreamConfig(stream_dir=tmp_path / "stream")
+    good = [cloud_event(f"ok-{i}", value=i, time_text="2026-09-04T00:00:00Z")
+            for i in range(50)]
+    records = [usage_record(e) for e in good]
+    records.insert(10, Record(USAGE, "latin1@/meter", b'{"id": "caf\xe9", "source": "/m"}', 0))
+    records.insert(20, usage_record(cloud_event("neg@x", value=-5)))
+    records.insert(30, stripe_record("evt_not_json", {}, "charge.succeeded", 0)._replace(
+        body=b"not json"))
+    assert append(config.stream_dir, records) == 53
+    [report] = land_all(config, tmp_path / "out")
+    assert (report.events, report.landed, report.quarantined) == (53, 50, 3)
+    bad = pq.read_table(landing_dir(tmp_path / "out") / "quarantine"
+                        / f"{report.batch}.parquet").to_pylist()
+    assert sorted((row["_event_key"], row["reason"]) for row in bad) == [
+        ("evt_not_json", "event evt_not_json: event is not a JSON object"),
+        ("latin1@/meter", "event latin1@/meter: invalid UTF-8"),
+        ("neg@x@/meter/api", "event neg@x@/meter/api: negative usage value"),
+    ]
+    assert report.cycles == {"2026-09"}

@@ -185,3 +185,14 @@ def test_killed_receiver_loses_no_acknowledged_event(receiver: Receiver) -> None
     after = stored_keys(receiver)
     assert f"{late['id']}@{late['source']}" in after
     assert len(after) == len(set(after))
+
+
+def test_unknown_paths_and_methods_get_404_and_405(receiver: Receiver) -> None:
+    status, body = receiver.post("/webhooks/other", b"{}", {})
+    assert (status, body) == (404, {"error": "no such path: /webhooks/other"})
+    status, body = receiver.get("/events/usage")
+    assert (status, body) == (405, {"error": "/events/usage accepts POST only"})
+    status, body = receiver.post("/healthz", b"", {})
+    assert (status, body) == (405, {"error": "/healthz accepts GET only"})
+    assert receiver.get("/healthz")[0] == 200
+    assert stored_keys(receiver) == []
