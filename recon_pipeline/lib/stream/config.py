@@ -27,6 +27,12 @@ TOLERANCE_S = 300
 MAX_BODY_BYTES = 1 << 20
 #: Largest number of events in one CloudEvents batch.
 MAX_BATCH_EVENTS = 1000
+#: Largest event key (a Stripe event id, or a CloudEvent's ``<id>@<source>``) in UTF-8 bytes:
+#: a log record holds its key's length in 16 bits, and a key is remembered and indexed.
+MAX_KEY_BYTES = 1024
+#: Range of a Stripe event's ``created`` (Unix seconds, 1970 to 9999): its milliseconds are
+#: the landed rows' ``_as_of``, an int64 timestamp.
+MAX_CREATED_S = 253_402_300_799
 #: The JetStream stream of the log (its subjects: ``<name in lower case>.stripe`` / ``.usage``).
 NATS_STREAM = "RECON_EVENTS"
 

@@ -28,6 +28,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from recon_pipeline.lib.stream.config import MAX_CREATED_S, MAX_KEY_BYTES
+
 STRIPE = "stripe"
 USAGE = "usage"
 _KIND_BYTE = {STRIPE: b"s", USAGE: b"u"}
@@ -134,13 +136,22 @@ def stripe_records(body: bytes, header: str | None, secrets: Sequence[str],
     event_id, kind = event.get("id"), event.get("type")
     if not isinstance(event_id, str) or not event_id or _CONTROL.search(event_id):
         raise Refused(400, "Stripe event without an id")
+    if len(event_id.encode()) > MAX_KEY_BYTES:
+        raise Refused(400, f"Stripe event id longer than {MAX_KEY_BYTES} bytes")
     if not isinstance(kind, str) or not kind:
         raise Refused(400, f"Stripe event {event_id} without a type")
     data = event.get("data")
     if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
         raise Refused(400, f"Stripe event {event_id} without data.object")
-    if not isinstance(event.get("created"), int) or isinstance(event.get("created"), bool):
+    try:
+        orjson.dumps(data)  # the landing writes data.object again (to 254 levels only)
+    except orjson.JSONEncodeError:
+        raise Refused(400, f"Stripe event {event_id} nested too deeply") from None
+    created = event.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
         raise Refused(400, f"Stripe event {event_id} without an integer created time")
+    if not 0 <= created <= MAX_CREATED_S:
+        raise Refused(400, f"Stripe event {event_id}: created time {created} out of range")
     return [Record(STRIPE, event_id, body, received_ms or now_ms())]
 
 
@@ -183,11 +194,15 @@ def usage_records(body: bytes, content_type: str | None,
         event = ({k: v for k, v in raw.items() if v is not None}
                  if isinstance(raw, dict) and None in raw.values() else raw)
         problem = cloudevent_problem(event)
+        if problem is None:
+            try:
+                line = orjson.dumps(event)
+            except orjson.JSONEncodeError:  # parsed to 1024 levels, written to 254 only
+                problem = "event nested too deeply"
         if problem:
             where = f"event {index}: " if media == CE_BATCH else ""
             raise Refused(400, where + problem)
-        records.append(Record(USAGE, f"{event['id']}@{event['source']}",
-                              orjson.dumps(event), at))
+        records.append(Record(USAGE, f"{event['id']}@{event['source']}", line, at))
     return records
 
 
@@ -203,6 +218,8 @@ def cloudevent_problem(event: Any) -> str | None:
         return f"specversion must be 1.0, not {event['specversion']!r}"
     if _CONTROL.search(event["id"]) or _CONTROL.search(event["source"]):
         return "control characters in id or source"
+    if len(event["id"].encode()) + len(event["source"].encode()) + 1 > MAX_KEY_BYTES:
+        return f"id and source longer than {MAX_KEY_BYTES} bytes together"
     for name in _OPTIONAL:
         if name in event and (not isinstance(event[name], str) or not event[name]):
             return f"attribute {name} must be a non-empty string"

@@ -43,7 +43,7 @@ from recon_pipeline.lib.extract.sink import write_table
 from recon_pipeline.lib.extract.spec import Spec
 from recon_pipeline.lib.extract.sqlkit import connect
 from recon_pipeline.lib.stream import reader
-from recon_pipeline.lib.stream.config import StreamConfig
+from recon_pipeline.lib.stream.config import MAX_CREATED_S, StreamConfig
 from recon_pipeline.lib.stream.events import USAGE
 from recon_pipeline.lib.stream.log import Entry
 
@@ -215,11 +215,24 @@ def _route(entries: list[Entry], report: BatchReport
         if not kind.startswith(STRIPE_PREFIXES) or spec is None:
             report.ignored += 1  # kept in the log; not an object the pipeline reads
             continue
+        if isinstance(created, int) and not 0 <= created <= MAX_CREATED_S:
+            # (the receiver refuses these; a log written before it did may hold one): its
+            # milliseconds do not fit the int64 _as_of, and one such event stopped every batch
+            bad.append({"key": record.key, "record": record.body.decode(errors="replace"),
+                        "reason": f"created time {created} out of range",
+                        "as_of": record.received_ms})
+            continue
+        try:
+            line = orjson.dumps(obj)
+        except orjson.JSONEncodeError:  # deeper than orjson writes: the same, quarantined
+            bad.append({"key": record.key, "record": record.body.decode(errors="replace"),
+                        "reason": "object nested too deeply", "as_of": record.received_ms})
+            continue
         name = f"{spec.source}/{spec.table}"
         lines = routed.get(name)
         if lines is None:
             lines = routed[name] = _Lines(SPECS[name])
-        lines.lines.append(orjson.dumps(obj))
+        lines.lines.append(line)
         lines.keys.append(record.key)
         lines.as_of.append(as_of)
     if usage_lines.lines:

@@ -239,3 +239,33 @@ def test_bad_events_in_a_batch_are_quarantined_one_by_one(tmp_path: Path) -> Non
         ("neg@x@/meter/api", "event neg@x@/meter/api: negative usage value"),
     ]
     assert report.cycles == {"2026-09"}
+
+
+def test_events_the_landing_cannot_write_are_quarantined_not_stuck(tmp_path: Path) -> None:
+    """A log written before the receiver refused them (issue 13's fuzzer found both): a Stripe
+    ``created`` past int64 milliseconds, and an object nested deeper than orjson writes, each
+    stopped every landing batch (an exception, the position never moved). Now each is
+    quarantined with its key and reason, and the events around it land."""
+    from recon_pipeline.lib.stream.events import STRIPE, Record
+
+    config = StreamConfig(stream_dir=tmp_path / "stream")
+    charge = {"id": "ch_ok", "object": "charge", "amount": 100, "currency": "usd",
+              "status": "succeeded", "created": 1788000000}
+    far = json.dumps({"id": "evt_far", "object": "event", "type": "charge.succeeded",
+                      "created": 2**64 - 1, "data": {"object": {**charge, "id": "ch_far"}}})
+    deep = json.dumps({"id": "evt_deep", "object": "event", "type": "charge.succeeded",
+                       "created": 1788000000, "data": {"object": {**charge, "id": "ch_deep",
+                                                                  "metadata": "@"}}})
+    deep = deep.replace('"@"', "[" * 600 + "1" + "]" * 600)
+    records = [stripe_record("evt_ok", charge, "charge.succeeded", 1788000000),
+               Record(STRIPE, "evt_far", far.encode(), 0),
+               Record(STRIPE, "evt_deep", deep.encode(), 0)]
+    assert append(config.stream_dir, records) == 3
+    [report] = land_all(config, tmp_path / "out")
+    assert (report.events, report.landed, report.quarantined) == (3, 1, 2)
+    bad = pq.read_table(landing_dir(tmp_path / "out") / "quarantine"
+                        / f"{report.batch}.parquet").to_pylist()
+    assert sorted((row["_event_key"], row["reason"]) for row in bad) == [
+        ("evt_deep", "event evt_deep: object nested too deeply"),
+        ("evt_far", f"event evt_far: created time {2**64 - 1} out of range")]
+    assert land_all(config, tmp_path / "out") == []

@@ -95,3 +95,44 @@ def test_token_is_checked() -> None:
 def test_record_round_trip() -> None:
     record = Record("usage", "id-é@/src", b'{"a": 1}', 1_700_000_000_123)
     assert Record.decode(record.encode()) == record
+
+
+def _hook(event: dict[str, Any]) -> list[Record]:
+    body = json.dumps(event).encode()
+    return stripe_records(body, sign(body, "whsec_a"), ["whsec_a"], 300)
+
+
+def _charge(event_id: str, created: int, obj: Any = None) -> dict[str, Any]:
+    return {"id": event_id, "object": "event", "type": "charge.succeeded", "created": created,
+            "data": {"object": obj or {"id": "ch_1", "object": "charge"}}}
+
+
+def test_events_the_log_or_landing_cannot_hold_are_refused() -> None:
+    """Found by tests/integration/stream/test_body_fuzz.py (issue 13). Each was accepted and
+    then: a key past 65,535 bytes failed the log's record header (a 503 forever, and the keys
+    before it in the batch stayed "being written"); a ``created`` past int64 milliseconds
+    stopped every landing batch after it; data nested past 254 levels (orjson reads 1,024,
+    writes 254) was a 500 on /events/usage and, signed by Stripe, stopped the landing."""
+    ce = {"specversion": "1.0", "id": "e1", "source": "/s", "type": "t"}
+    assert usage_records(json.dumps(ce).encode(), CE_JSON)
+    deep = "[" * 600 + "1" + "]" * 600
+    for body, reason in [
+        (json.dumps({**ce, "id": "k" * 70_000}), "longer than 1024 bytes"),
+        (json.dumps({**ce, "source": "/" + "s" * 1023}), "longer than 1024 bytes"),
+        (json.dumps(ce)[:-1] + ', "data": ' + deep + "}", "nested too deeply"),
+    ]:
+        with pytest.raises(Refused, match=reason) as refused:
+            usage_records(body.encode(), CE_JSON)
+        assert refused.value.status == 400
+    assert _hook(_charge("evt_ok", int(time.time())))
+    for event, reason in [
+        (_charge("evt_" + "k" * 70_000, 1), "id longer than 1024 bytes"),
+        (_charge("evt_far", 2**64 - 1), "out of range"),
+        (_charge("evt_neg", -1), "out of range"),
+    ]:
+        with pytest.raises(Refused, match=reason):
+            _hook(event)
+    body = json.dumps(_charge("evt_deep", 1, {"id": "ch", "object": "charge",
+                                              "metadata": "@"})).replace('"@"', deep).encode()
+    with pytest.raises(Refused, match="nested too deeply"):
+        stripe_records(body, sign(body, "whsec_a"), ["whsec_a"], 300)
