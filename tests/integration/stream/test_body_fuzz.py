@@ -78,7 +78,7 @@ def _dumps(value: Any) -> bytes:
 DEPTHS = st.sampled_from([50, 254, 255, 600, 1024, 1025, 1500])
 HOSTILE_VALUES = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**64), 2**64), st.floats(allow_nan=False),
-    st.text(st.characters(exclude_categories=("Cs",)), max_size=20), st.just("\ud800"),
+    st.text(st.characters(codec="utf-8"), max_size=20), st.just("\ud800"),
     st.lists(st.integers(), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
     st.sampled_from(["", "1e400", "=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)",
