@@ -216,7 +216,8 @@ def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATC
     line = 0
     try:
         for batch in _batches(conn, backend, query, columns, batch_rows):
-            table = pa.table({c: batch.column(c).cast(pa.string()) for c in columns})
+            table = _utf8_checked(pa.table({c: batch.column(c).cast(pa.string())
+                                            for c in columns}))
             ones = pa.nulls(table.num_rows, pa.int64()).fill_null(1)
             lines = pc.add(pc.cumulative_sum(ones), line)
             line += table.num_rows
@@ -229,6 +230,38 @@ def read_table(conn: Any, url: str | URL, spec: TextSpec, batch_rows: int = BATC
         if backend != "sqlite" and is_disconnect(exc):  # a local file has no link to drop
             raise ErpDisconnected(message, parsed, spec.table, _first_line(exc)) from None
         raise SourceError(message) from None
+
+
+def _utf8_checked(table: pa.Table) -> pa.Table:
+    """``table``, its cells that are not UTF-8 replaced, and why in a column ``_invalid``.
+
+    SQLite hands ``CAST(x AS TEXT)`` of a BLOB, or of TEXT some tool wrote unchecked, over as
+    it is, and such a string stopped DuckDB with a fatal error (found by test_erp_fuzz, issue
+    13). Such a cell is decoded with U+FFFD for the quarantine record and its row quarantined
+    as "invalid UTF-8 in <column>"; a table without one is returned as it is.
+    """
+    reasons: dict[int, str] = {}
+    columns: dict[str, pa.ChunkedArray | pa.Array] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            raw = column.cast(pa.binary()).to_pylist()
+            fixed = []
+            for index, value in enumerate(raw):
+                try:
+                    fixed.append(None if value is None else value.decode())
+                except UnicodeDecodeError:
+                    fixed.append(value.decode(errors="replace"))
+                    reasons.setdefault(index, f"invalid UTF-8 in {name}")
+            columns[name] = pa.array(fixed, pa.string())
+        else:
+            columns[name] = column
+    if not reasons:
+        return table
+    invalid = pa.array([reasons.get(i) for i in range(table.num_rows)], pa.string())
+    return pa.table({**columns, "_invalid": invalid})
 
 
 def is_disconnect(exc: BaseException) -> bool:

@@ -62,12 +62,14 @@ class TextSpec:
         """Source column names, in order, without repeats."""
         return list(dict.fromkeys(c.column for c in self.cols))
 
-    def sql(self, relation: str, record: str = "record") -> tuple[str, str]:
+    def sql(self, relation: str, record: str = "record", invalid: bool = False
+            ) -> tuple[str, str]:
         """(SELECT of loaded rows, SELECT of quarantined rows) over ``relation``, which has the
         text columns and ``_line``; ``record`` is SQL of a row's text, ``$1`` is the file and
-        ``$2`` the source."""
+        ``$2`` the source. ``invalid``: ``relation`` also has ``_invalid``, a reason found
+        before SQL (a cell that was not UTF-8), which quarantines its row first."""
         typed = [f"{_TYPED[c.kind].format(x=_ident(c.column))} AS v_{c.name}" for c in self.cols]
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[str, str]] = [("_invalid IS NOT NULL", "_invalid")] if invalid else []
         for c in self.cols:
             if c.kind in _WHAT:
                 text = f"txt({_ident(c.column)})"
@@ -109,7 +111,7 @@ def check_batch(con: duckdb.DuckDBPyConnection, spec: TextSpec, batch: pa.Table,
 
     con.register("batch", batch)
     try:
-        loaded_sql, bad_sql = spec.sql("batch", record)
+        loaded_sql, bad_sql = spec.sql("batch", record, "_invalid" in batch.column_names)
         loaded = con.sql(loaded_sql, params=[rel]).to_arrow_table()
         bad = con.sql(bad_sql, params=[rel, spec.source]).to_arrow_table()
     finally:

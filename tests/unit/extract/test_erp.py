@@ -178,3 +178,17 @@ def test_postgres_copy_gives_identical_tables(generated: GenerateStats, pg_schem
         assert pq.read_table(tmp_path / "pg" / "erp" / f"{table}.parquet").num_rows > 0
         assert pg.arrow[table].equals(lite.arrow[table]), table
         assert pg.quarantine == lite.quarantine == []
+
+
+def test_cells_that_are_not_utf8_are_quarantined(tmp_path: Path) -> None:
+    """A BLOB (or unchecked TEXT) that is not UTF-8 in the ledger stopped DuckDB with a fatal
+    error, for the whole extraction (found by test_erp_fuzz, issue 13); now its row is
+    quarantined with the column named, and the other rows load."""
+    _ledger(tmp_path / "s" / "erp" / "ledger.sqlite", [
+        _row("J1", 1, "1.00"), _row("J2", 1, b"\xff\xfe"),
+        ("DE01", "J3", 1, "2026-09-30", "2026-09", "1100", "1.00", "0", "EUR", "INVOICE",
+         b"in_\xc3", None, None)])
+    result = extract(tmp_path / "s", "erp/gl_journal_lines", tmp_path / "o")
+    assert [r["journal_id"] for r in result.tables["gl_journal_lines"]] == ["J1"]
+    assert reasons(result) == [(2, "invalid UTF-8 in debit"), (3, "invalid UTF-8 in document_ref")]
+    assert '"journal_id":"J2"' in result.quarantine[0]["record"]
