@@ -7,7 +7,8 @@ and ``/webhooks/stripe`` (absent, bad, stale and other-secret signatures, and va
 malformed events). Whatever comes, every answer is a 2xx or a 4xx with a JSON reason (never a
 5xx; the server stays up), a refused request stores nothing (the log's records are counted
 before and after), and what was stored lands: loaded + quarantined (+ ignored + duplicates) =
-events, each quarantined event with its key and a reason. Bounded: 60 examples each (a few seconds).
+events, each quarantined event with its key and a reason; and batches of valid envelopes
+with hostile data all land or are quarantined. Bounded: 60/60/40 examples, ~15 s in all.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from recon_pipeline.lib.stream.config import MAX_BODY_BYTES, StreamConfig
-from recon_pipeline.lib.stream.landing import land_all, landing_dir
+from recon_pipeline.lib.stream.landing import BatchReport, land_all, landing_dir
 from recon_pipeline.lib.stream.reader import read_all
 from tests.integration.stream.receiver import (
     OLD_SECRET,
@@ -227,6 +228,12 @@ def _check(served: tuple[Receiver, Path], path: str, body: bytes,
     assert sum(r.events for r in reports) == answer["stored"]
     event(f"landed {sum(r.landed for r in reports)} quarantined "
           f"{sum(r.quarantined for r in reports)}")
+    _landed_ok(root, reports)
+
+
+def _landed_ok(root: Path, reports: list[BatchReport]) -> None:
+    """Every event of each batch is loaded, quarantined (with its key and a reason), ignored
+    or a duplicate."""
     for report in reports:
         assert report.events == (report.duplicates + report.ignored + report.landed
                                  + report.quarantined), report
@@ -268,3 +275,45 @@ def test_hostile_stripe_webhooks(served: tuple[Receiver, Path],
                                  req: tuple[bytes, dict[str, str]]) -> None:
     body, headers = req
     _check(served, "/webhooks/stripe", body, _signed(body, headers))
+
+
+_SEQ = iter(range(10**9))
+#: The hostile values a JSON body can carry to the log (orjson refuses the others whole).
+STORABLE = HOSTILE_VALUES.filter(
+    lambda v: not (isinstance(v, int) and abs(v) > 2**63) and v != "\ud800")
+
+
+@st.composite
+def accepted_batches(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Valid CloudEvents envelopes (new ids) whose data is hostile: the receiver takes them,
+    the landing must load or quarantine each one."""
+    events = []
+    for _ in range(draw(st.integers(1, 8))):
+        event = cloud_event(f"acc-{next(_SEQ)}", subject=draw(st.sampled_from(
+            ["cus_1", "=1+1", "<b>x</b>", "\u202e", "x" * 5000])),
+            time_text=draw(st.sampled_from(["2026-09-15T10:00:00Z", "2026-09-15T10:00:00+14:00",
+                                            "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                                            "2026-09-15t10:00:00.123456789z"])))
+        for _ in range(draw(st.sampled_from([0, 1, 1, 2]))):
+            event["data"][draw(st.sampled_from(["value", "subscription_item", "extra"]))] = \
+                draw(STORABLE)
+        if draw(st.sampled_from([False] * 6 + [True])):
+            event["data"] = draw(STORABLE)
+        events.append(event)
+    return events
+
+
+@settings(FUZZ, max_examples=40)
+@given(accepted_batches())
+def test_accepted_usage_lands_or_is_quarantined(served: tuple[Receiver, Path],
+                                                events: list[dict[str, Any]]) -> None:
+    receiver, root = served
+    status, answer = receiver.post("/events/usage", _dumps(events), {
+        "Authorization": f"Bearer {TOKEN}",
+        "Content-Type": "application/cloudevents-batch+json"})
+    assert (status, answer) == (200, {"stored": len(events), "duplicates": 0})
+    reports = land_all(StreamConfig(stream_dir=root / "stream"), root / "out")
+    assert sum(r.events for r in reports) == len(events)
+    assert sum(r.landed + r.quarantined for r in reports) == len(events)
+    _landed_ok(root, reports)
+    event(f"quarantined {sum(r.quarantined for r in reports)} of {len(events)}")
