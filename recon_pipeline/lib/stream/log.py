@@ -244,12 +244,16 @@ class LocalLog:
                 if earlier is not None and not earlier.done():
                     waits.append(earlier)  # the first delivery is still being written
                 continue
+            try:
+                frames.append(frame(record))
+            except Exception:  # a record the log cannot hold: none of these is stored, and
+                self._forget(records, future)  # none stays "being written" for ever
+                raise
             if len(seen) >= self.window:
                 self._remember(key, future)
                 seen, older = self._seen, self._older
             else:
                 seen[key] = future
-            frames.append(frame(record))
         if frames:
             self._pending.append((b"".join(frames), future))
             waits.append(future)
@@ -260,12 +264,16 @@ class LocalLog:
             for wait in waits:
                 await asyncio.shield(wait)
         except OSError:
-            for record in records:  # not stored: a retry must be able to store it
-                for generation in (self._seen, self._older):
-                    if generation.get(record.key) is future:
-                        del generation[record.key]
+            self._forget(records, future)  # not stored: a retry must be able to store it
             raise
         return len(frames)
+
+    def _forget(self, records: list[Record], future: asyncio.Future[None]) -> None:
+        """Forget the keys of ``records`` that ``future`` was to write."""
+        for record in records:
+            for generation in (self._seen, self._older):
+                if generation.get(record.key) is future:
+                    del generation[record.key]
 
     async def _flush_loop(self) -> None:
         try:
