@@ -117,3 +117,17 @@ def test_conflicting_copies_fail_the_key_check_and_the_summary_names_it(
     by_suite = {e["suite"]: e for e in summary["expectations"]}
     assert "customer_id_unique" in by_suite["raw.billing.customers"]["blocking_failed"]
     assert "line_key_unique" in by_suite["raw.erp.gl_journal_lines"]["blocking_failed"]
+
+
+def test_the_frame_keeps_one_copy_in_the_order_read(tmp_path: Path) -> None:
+    from recon_pipeline.lib.quality.frames import connect, read_frame
+
+    raw = tmp_path / "raw" / CYCLE
+    _raw(raw, [_customer("cus_2", "b@acme.test", "billing/customers.jsonl", 1),
+               _customer("cus_1", "a@acme.test", "billing/customers.jsonl", 2),
+               _customer("cus_3", "c@acme.test", "billing/customers.jsonl", 3),
+               _customer("cus_2", "b@acme.test", "billing/stream/customers.jsonl", 1)], [])
+    src = FrameSources(raw, tmp_path / "warehouse.duckdb", CYCLE)
+    with connect(src) as con:
+        frame = read_frame(con, "raw.billing.customers", src)
+    assert frame.column("customer_id").to_pylist() == ["cus_2", "cus_1", "cus_3"]

@@ -60,9 +60,13 @@ def _raw(system: str, table: str) -> Callable[[FrameSources], str]:
             raise FrameError(f"{file} not found: materialize raw/{system}/{table} for "
                              f"{src.cycle} first")
         # Identical copies of a row (an object exported twice, batch plus stream) are one row
-        # here, as in the staging layer (macro raw_table): every column but the lineage.
-        return (f"(select distinct * exclude ({', '.join(LINEAGE)}) "
-                f"from read_parquet('{_quote(file)}'))")
+        # here, as in the staging layer (macro raw_table): equal in every column but the
+        # lineage. The rows stay in the order they were read (of copies, the first), so the
+        # frame and its example rows are the same on every run.
+        lineage = ", ".join(LINEAGE)
+        return (f"(select * exclude (recon_first) from ("
+                f"select * exclude ({lineage}), min(({lineage})) as recon_first "
+                f"from read_parquet('{_quote(file)}') group by all) order by recon_first)")
     return path
 
 
