@@ -91,6 +91,7 @@ def test_identical_copies_pass_the_key_checks(identical: CycleValidation) -> Non
     # The repeated line counts once everywhere: its journal still balances.
     assert _outcome(identical, "raw.erp.gl_journal_lines", "journal_balanced").success
     assert identical.passing, [s.blocking_failures for s in identical.suites]
+    assert all(s["conflicting_keys"] == [] for s in identical.summary())
 
 
 def test_conflicting_copies_fail_the_key_check_and_the_summary_names_it(
@@ -112,11 +113,17 @@ def test_conflicting_copies_fail_the_key_check_and_the_summary_names_it(
                         generated_at=datetime(2026, 10, 2, tzinfo=UTC),
                         validation=validation.to_json())
     assert summary["status"] == "not_passing"
-    assert "customer id unique" in summary["status_text"]
-    assert "line key unique" in summary["status_text"]
+    assert ("conflicting copies in raw/billing/customers: 1 customer_id exported more than once "
+            "with different content (2 rows; check customer id unique)") in summary["status_text"]
+    assert ("conflicting copies in raw/erp/gl_journal_lines: 1 (entity_code, journal_id, line_no) "
+            "exported more than once with different content (2 rows; check line key unique)"
+            ) in summary["status_text"]
     by_suite = {e["suite"]: e for e in summary["expectations"]}
     assert "customer_id_unique" in by_suite["raw.billing.customers"]["blocking_failed"]
     assert "line_key_unique" in by_suite["raw.erp.gl_journal_lines"]["blocking_failed"]
+    assert by_suite["raw.billing.customers"]["conflicting_keys"] == [
+        {"check": "customer_id_unique", "blocking": True, "key": ["customer_id"], "keys": 1,
+         "rows": 2}]
 
 
 def test_the_frame_keeps_one_copy_in_the_order_read(tmp_path: Path) -> None:
