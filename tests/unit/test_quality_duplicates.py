@@ -138,3 +138,12 @@ def test_the_frame_keeps_one_copy_in_the_order_read(tmp_path: Path) -> None:
     with connect(src) as con:
         frame = read_frame(con, "raw.billing.customers", src)
     assert frame.column("customer_id").to_pylist() == ["cus_2", "cus_1", "cus_3"]
+
+
+def test_lineage_is_every_underscore_column_of_the_raw_tables() -> None:
+    """Identical means equal but for LINEAGE: a new lineage column (say _loaded_at) must join
+    it, or every repeated object would look like a conflict."""
+    from recon_pipeline.lib.quality.frames import LINEAGE
+
+    for table, schema in SCHEMAS.items():
+        assert tuple(n for n in schema.names if n.startswith("_")) == LINEAGE, table
