@@ -1,8 +1,6 @@
 """A real run on exports that repeat objects (issue 13 item 4): a page of charges (one in the
-cycle) exported twice as is
-passes every check; a customer exported twice with different content keeps the close from
-being
-final, and summary.json says which table, key and how many."""
+cycle) exported twice as is passes every check; a customer exported twice with different content
+keeps the close from being final, and summary.json says which table, key and how many."""
 
 from __future__ import annotations
 
