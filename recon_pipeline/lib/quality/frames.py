@@ -5,11 +5,16 @@ A suite is named after the asset it checks (``raw.billing.invoice_lines`` checks
 narrowed to the columns the expectations read, plus a few derived columns for what one table
 alone cannot say: referential integrity (``price_known``: the line's price is in the price list),
 arithmetic (``net_balances``: amount - fee = net) and per-recon figures (match rates, quarantine
-shares). The large fact tables (invoices and their lines, charges, balance transactions, usage
-events, journal lines) are checked from the cycle's start on: the export is cumulative, and the
-rows before were checked by the runs of their own cycles, so the work follows the cycle, not the
-history. All of it is columnar SQL over the raw zone's Parquet files and the warehouse, so the
-frames cost a scan each and no Python per row. Dagster-free.
+shares). A raw table is read with identical copies collapsed: rows equal in every column but
+their lineage (``_file``, ``_line``) are one row, since an export that repeats an object
+(overlapping exports, batch plus stream) holds one object, not two (docs/sources.md, "The same
+object exported twice"). Copies of one key that differ stay, so a key's uniqueness expectation
+fails for a conflict and passes for a repeat. The large fact tables (invoices and their lines,
+charges, balance transactions, usage events, journal lines) are checked from the cycle's start
+on: the export is cumulative, and the rows before were checked by the runs of their own cycles,
+so the work follows the cycle, not the history. All of it is columnar SQL over the raw zone's
+Parquet files and the warehouse, so the frames cost a scan each and no Python per row.
+Dagster-free.
 """
 
 from __future__ import annotations
@@ -26,6 +31,10 @@ import pyarrow as pa
 from recon_pipeline.lib.cycles import cycle_start
 from recon_pipeline.lib.reports.schema import RECONS
 from recon_pipeline.lib.sources import RAW_TABLES
+
+#: The lineage columns of every raw table (lib/extract/schemas.py): where a row was read, not
+#: what it says. Rows equal in every other column are identical copies of one object.
+LINEAGE = ("_file", "_line")
 
 
 class FrameError(RuntimeError):
@@ -50,7 +59,14 @@ def _raw(system: str, table: str) -> Callable[[FrameSources], str]:
         if not file.is_file():
             raise FrameError(f"{file} not found: materialize raw/{system}/{table} for "
                              f"{src.cycle} first")
-        return f"read_parquet('{_quote(file)}')"
+        # Identical copies of a row (an object exported twice, batch plus stream) are one row
+        # here, as in the staging layer (macro raw_table): equal in every column but the
+        # lineage. The rows stay in the order they were read (of copies, the first), so the
+        # frame and its example rows are the same on every run.
+        lineage = ", ".join(LINEAGE)
+        return (f"(select * exclude (recon_first) from ("
+                f"select * exclude ({lineage}), min(({lineage})) as recon_first "
+                f"from read_parquet('{_quote(file)}') group by all) order by recon_first)")
     return path
 
 

@@ -30,6 +30,11 @@ from recon_pipeline.lib.registry import BLOCKING_CATEGORIES
 #: How many unexpected values a result keeps as examples.
 EXAMPLES = 5
 
+#: Expectations that a key appears once. The frames hold identical copies once (frames.py), so
+#: when one fails the key was exported more than once with different content: a conflict, which
+#: the outcome counts (``conflicts``) and the summary names (``conflicting_keys``).
+KEY_CHECKS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
+
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -47,6 +52,9 @@ class ExpectationOutcome:
     examples: list[Any]
     description: str
     error: str | None = None
+    #: A failed key check: ``{"key": [columns], "keys": keys with conflicting copies,
+    #: "rows": their rows}``; None otherwise.
+    conflicts: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,9 @@ class SuiteOutcome:
         return {"suite": self.suite, "asset": self.asset, "success": self.success,
                 "evaluated": len(self.expectations), "unexpected": self.unexpected,
                 "failed": [e.check for e in self.expectations if not e.success],
-                "blocking_failed": self.blocking_failures, "rows": self.rows}
+                "blocking_failed": self.blocking_failures, "rows": self.rows,
+                "conflicting_keys": [{"check": e.check, "blocking": e.blocking, **e.conflicts}
+                                     for e in self.expectations if e.conflicts]}
 
 
 @dataclass(frozen=True)
@@ -208,8 +218,30 @@ def _outcomes(suite: SuiteDef, results: Sequence[Any],
             unexpected=int(unexpected) if unexpected is not None else None,
             observed=plain(observed),
             examples=_example_rows(frame, detail) if not (r and r.success) else [],
-            description=definition.description, error=error))
+            description=definition.description, error=error,
+            conflicts=(_conflicts(frame, definition)
+                       if r is not None and not r.success and error is None else None)))
     return outcomes
+
+
+def _conflicts(frame: pa.Table, definition: Any) -> dict[str, Any] | None:
+    """For a failed key check: its key columns, how many keys have conflicting copies and
+    their rows (rows with an empty key column are not counted, as GX does not)."""
+    if definition.type not in KEY_CHECKS:
+        return None
+    key = ([definition.column] if definition.column is not None
+           else [str(c) for c in definition.kwargs.get("column_list") or []])
+    if not key or any(c not in frame.column_names for c in key):
+        return None
+    import pyarrow.compute as pc
+
+    keyed = frame.select(key).drop_null()
+    counts = keyed.group_by(key).aggregate([([], "count_all")])
+    repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
+    if not repeated.num_rows:
+        return None
+    return {"key": key, "keys": repeated.num_rows,
+            "rows": int(pc.sum(repeated.column("count_all")).as_py() or 0)}
 
 
 def plain(value: Any) -> Any:

@@ -163,8 +163,19 @@ def close_status(summary: Mapping[str, Any]) -> str:
     if blocking:
         reasons.append(f"{blocking:,} finding{'s' if blocking != 1 else ''} in categories that "
                        "must be cleared before the close")
+    # A key exported more than once with different content: the table, the key, how many.
+    conflicts = [(e, c) for e in summary.get("expectations", [])
+                 for c in e.get("conflicting_keys", []) if c.get("blocking")]
+    for e, c in conflicts:
+        key = c["key"][0] if len(c["key"]) == 1 else f"({', '.join(c['key'])})"
+        reasons.append(
+            f"conflicting copies in {e.get('asset') or e.get('suite')}: {c['keys']:,} {key} "
+            f"exported more than once with different content ({c['rows']:,} rows; check "
+            f"{c['check'].replace('_', ' ')})")
+    named = {(e.get("suite"), c["check"]) for e, c in conflicts}
     failed = sorted({c for e in summary.get("expectations", [])
-                     for c in e.get("blocking_failed", []) if c != "no_blocking_findings"})
+                     for c in e.get("blocking_failed", [])
+                     if c != "no_blocking_findings" and (e.get("suite"), c) not in named})
     if failed:
         reasons.append(f"{len(failed)} blocking check{'s' if len(failed) != 1 else ''} failed "
                        f"({', '.join(name.replace('_', ' ') for name in failed)})")
