@@ -153,9 +153,21 @@ def extract_csv(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_di
     reason = refusal(sources, path)
     if reason:
         return _refused_object(name, spec, rel, out_dir, reason)
-    return _text_object(con, name, spec, rel, out_dir, (
-        (b.rows, csv_quarantine(spec.source, rel, b.bad)) for b in iter_csv(
-            path, rel, spec.columns)), "record")
+    # A multi-line row is checked on its own cursor (the batches are checked on ``con`` in
+    # another thread) before the reader moves past its lines: a malformed one gives up only its
+    # first line (docs/sources.md).
+    checker = con.cursor()
+
+    def check(row: pa.Table) -> str | None:
+        bad = check_batch(checker, spec, row, rel, "record")[1]
+        return str(bad.column("reason")[0]) if bad.num_rows else None
+
+    try:
+        return _text_object(con, name, spec, rel, out_dir, (
+            (b.rows, csv_quarantine(spec.source, rel, b.bad)) for b in iter_csv(
+                path, rel, spec.columns, check=check)), "record")
+    finally:
+        checker.close()
 
 
 def _refused_object(name: str, spec: TextSpec, rel: str, out_dir: Path, reason: str

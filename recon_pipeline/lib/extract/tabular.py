@@ -8,7 +8,8 @@ small next to the JSON exports (one row per customer or rate), so this is not th
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -117,6 +118,15 @@ def check_batch(con: duckdb.DuckDBPyConnection, spec: TextSpec, batch: pa.Table,
     return conform(loaded, SCHEMAS[(spec.source, spec.table)]), bad.cast(QUARANTINE)
 
 
+#: The reason of a multi-line row's first line when the row is malformed.
+_UNTERMINATED = "bad CSV: unterminated quote: the quoted cell opened on this line runs to " \
+                "line {end} and that record is malformed ({why}); the lines after this one " \
+                "are read again on their own"
+
+#: Checks a well-formed multi-line row (a one-row batch of text cells): a reason, or None.
+Check = Callable[[pa.Table], "str | None"]
+
+
 @dataclass
 class CsvBatch:
     """Rows of a CSV file: well-formed rows as text cells, and rows that are not."""
@@ -126,37 +136,61 @@ class CsvBatch:
 
 
 class _Lines:
-    """The lines of a text file, remembering those a CSV row was read from."""
+    """The lines of a text file, remembering those a CSV row was read from and their numbers.
+
+    ``first`` is the 1-based number of the first line of ``taken``. Lines handed back with
+    :meth:`replay` are read again before the rest of the file.
+    """
 
     def __init__(self, handle: Iterator[str]) -> None:
         self._handle = handle
+        self._replay: deque[str] = deque()
+        self._next = 1
+        self.first = 1
         self.taken: list[str] = []
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        line = next(self._handle)
+        line = self._replay.popleft() if self._replay else next(self._handle)
+        self._next += 1
         self.taken.append(line)
         return line
 
+    def start(self) -> None:
+        """Start a new row: forget the lines taken so far."""
+        self.taken.clear()
+        self.first = self._next
 
-def iter_csv(path: Path, rel: str, columns: list[str], batch_rows: int = BATCH_ROWS
-             ) -> Iterator[CsvBatch]:
+    def replay(self) -> None:
+        """Read the taken lines after the first one again (the first is given up)."""
+        self._replay.extendleft(reversed(self.taken[1:]))
+        self._next = self.first + 1
+
+
+def iter_csv(path: Path, rel: str, columns: list[str], batch_rows: int = BATCH_ROWS,
+             check: Check | None = None) -> Iterator[CsvBatch]:
     """Yield batches of a UTF-8 CSV file with a header; each row knows its start line.
+
+    A row whose quoted cell spans several physical lines is kept when it is well-formed; when
+    it is not (a quote that never closes or closes mid-cell, a wrong column count, invalid
+    UTF-8, or a reason from ``check``, which sees the row's text cells as a one-row batch),
+    only its first physical line is quarantined ("unterminated quote") and reading resumes at
+    the next physical line, so the rows it would have swallowed are read on their own.
 
     Raises:
         SourceError: the file cannot be read or its header lacks one of ``columns``.
     """
     try:
         with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
-            yield from _csv_batches(handle, rel, columns, batch_rows)
+            yield from _csv_batches(handle, rel, columns, batch_rows, check)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}; check the file") from None
 
 
-def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows: int
-                 ) -> Iterator[CsvBatch]:
+def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows: int,
+                 check: Check | None = None) -> Iterator[CsvBatch]:
     lines = _Lines(handle)
     reader = csv.reader(lines)
     header = [h.strip() for h in next(reader, [])]
@@ -171,35 +205,65 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
     numbers: list[int] = []
     records: list[str] = []
     bad: list[tuple[int, str, str]] = []
-    end = reader.line_num
     while True:
-        lines.taken.clear()
+        lines.start()
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            bad.append((end + 1, _text(lines.taken), f"bad CSV: {exc}"))
-            end = reader.line_num
+            if len(lines.taken) > 1:
+                end = lines.first + len(lines.taken) - 1
+                bad.append((lines.first, _text(lines.taken[:1]),
+                            _UNTERMINATED.format(end=end, why=exc)))
+                lines.replay()
+            elif lines.taken:
+                bad.append((lines.first, _text(lines.taken), f"bad CSV: {exc}"))
             continue
-        start, end = end + 1, reader.line_num
+        start = lines.first
         if not row:
             continue
-        record = _text(lines.taken)
+        why = None
         if len(row) != len(header):
             why = f"wrong CSV column count: {len(row)} columns, header has {len(header)}"
-            bad.append((start, record, why))
         elif not _utf8(lines.taken):
-            bad.append((start, record, "invalid UTF-8"))
+            why = "invalid UTF-8"
+        elif len(lines.taken) > 1:
+            why = _multiline(lines.taken, row)
+            if why is None and check is not None:
+                why = check(_batch(columns, [[row[i]] for i in where], [start],
+                                   [_text(lines.taken)], []).rows)
+        if why is not None and len(lines.taken) > 1:
+            end = start + len(lines.taken) - 1
+            bad.append((start, _text(lines.taken[:1]), _UNTERMINATED.format(end=end, why=why)))
+            lines.replay()
+        elif why is not None:
+            bad.append((start, _text(lines.taken), why))
         else:
             for target, index in zip(cells, where, strict=True):
                 target.append(row[index])
             numbers.append(start)
-            records.append(record)
+            records.append(_text(lines.taken))
         if len(numbers) + len(bad) >= batch_rows:
             yield _batch(columns, cells, numbers, records, bad)
             cells, numbers, records, bad = [[] for _ in columns], [], [], []
     yield _batch(columns, cells, numbers, records, bad)
+
+
+def _multiline(taken: list[str], row: list[str]) -> str | None:
+    """Why a row read from several lines is not well-formed CSV, or None.
+
+    Read leniently, a quote closing mid-cell (``"Acme`` followed, lines later, by
+    ``acc_3,"Acme``) still makes a row; read strictly, it is an error, as is a quote still
+    open at the end of the file.
+    """
+    try:
+        rows = list(csv.reader(taken, strict=True))
+    except csv.Error as exc:
+        return str(exc)
+    if rows != [row]:
+        return "it does not read as one CSV row"
+    return None
 
 
 def _utf8(taken: list[str]) -> bool:
