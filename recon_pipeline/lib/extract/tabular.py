@@ -123,6 +123,10 @@ _UNTERMINATED = "bad CSV: unterminated quote: the quoted cell opened on this lin
                 "line {end} and that record is malformed ({why}); the lines after this one " \
                 "are read again on their own"
 
+#: The reason of a one-line row whose quoted cell is still open at the end of the file.
+_NEVER_CLOSES = "bad CSV: unterminated quote: the quoted cell opened on this line never " \
+                "closes (the file ends first)"
+
 #: Checks a well-formed multi-line row (a one-row batch of text cells): a reason, or None.
 Check = Callable[[pa.Table], "str | None"]
 
@@ -148,12 +152,20 @@ class _Lines:
         self._next = 1
         self.first = 1
         self.taken: list[str] = []
+        self.eof = False
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        line = self._replay.popleft() if self._replay else next(self._handle)
+        if self._replay:
+            line = self._replay.popleft()
+        else:
+            try:
+                line = next(self._handle)
+            except StopIteration:
+                self.eof = True
+                raise
         self._next += 1
         self.taken.append(line)
         return line
@@ -223,16 +235,10 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
         start = lines.first
         if not row:
             continue
-        why = None
-        if len(row) != len(header):
-            why = f"wrong CSV column count: {len(row)} columns, header has {len(header)}"
-        elif not _utf8(lines.taken):
-            why = "invalid UTF-8"
-        elif len(lines.taken) > 1:
-            why = _multiline(lines.taken, row)
-            if why is None and check is not None:
-                why = check(_batch(columns, [[row[i]] for i in where], [start],
-                                   [_text(lines.taken)], []).rows)
+        why = _why(lines, row, len(header))
+        if why is None and len(lines.taken) > 1 and check is not None:
+            why = check(_batch(columns, [[row[i]] for i in where], [start],
+                               [_text(lines.taken)], []).rows)
         if why is not None and len(lines.taken) > 1:
             end = start + len(lines.taken) - 1
             bad.append((start, _text(lines.taken[:1]), _UNTERMINATED.format(end=end, why=why)))
@@ -248,6 +254,37 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
             yield _batch(columns, cells, numbers, records, bad)
             cells, numbers, records, bad = [[] for _ in columns], [], [], []
     yield _batch(columns, cells, numbers, records, bad)
+
+
+def _why(lines: _Lines, row: list[str], width: int) -> str | None:
+    """Why the row just read from ``lines`` is malformed, or None. The quotes of a row of
+    several lines, or of the file's last line, are checked first: they explain the rest."""
+    taken = lines.taken
+    if len(taken) > 1:
+        why = _multiline(taken, row)
+        if why is not None:
+            return why
+    elif lines.eof and '"' in taken[0] and _open_at_end(taken):
+        return _NEVER_CLOSES
+    if len(row) != width:
+        return f"wrong CSV column count: {len(row)} columns, header has {width}"
+    if not _utf8(taken):
+        return "invalid UTF-8"
+    return None
+
+
+def _open_at_end(taken: list[str]) -> bool:
+    """Whether the lines, read as CSV, end inside a quoted cell (its quote never closes).
+
+    A lenient reader takes the end of the file as the end of such a cell; two more lines
+    show it: a closed row ends and the marker reads as a row of its own, an open cell takes
+    them in.
+    """
+    *_, last = csv.reader([*taken, "\n", _MARK + "\n"])
+    return last != [_MARK]
+
+
+_MARK = "recon end of file"
 
 
 def _multiline(taken: list[str], row: list[str]) -> str | None:

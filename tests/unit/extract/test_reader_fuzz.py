@@ -103,3 +103,68 @@ def test_hostile_csv_never_escapes(lines: list[bytes], crlf: bool) -> None:
         (count,) = result.counts
         assert count["rows_loaded"] == len(result.tables["accounts"])
         assert count["rows_read"] == count["rows_loaded"] + count["rows_quarantined"]
+
+
+# An open quote that never closes on its line (issue: CSV unterminated quote). Read leniently,
+# such a cell runs into the next physical lines and swallows the good rows there. The rule
+# (docs/sources.md): a row spanning several lines loads when it is well-formed; when it is not,
+# only its first line is quarantined and reading resumes at the next line.
+_word = st.text(alphabet="abcxyz", max_size=6).map(lambda w: "N" + w)
+#: A good row's name: plain, or quoted with a comma, a doubled quote or line breaks in it.
+_name = st.one_of(
+    _word.map(lambda w: (w, w)),
+    st.lists(_word, min_size=2, max_size=3).map(lambda ws: (", ".join(ws),
+                                                            '"' + ", ".join(ws) + '"')),
+    _word.map(lambda w: (w + ' "q"', '"' + w + ' ""q"""')),
+    st.lists(_word, min_size=2, max_size=3).map(lambda ws: ("\n".join(ws),
+                                                            '"' + "\n".join(ws) + '"')),
+)
+#: A row: ("good", name, its text cell) or ("bad", the open-quote line).
+_row = st.one_of(
+    _name.map(lambda n: ("good", *n)),
+    st.sampled_from(['"Acme,US,USD,US01,,,,active', 'Acme,"US,USD,US01,,,,active',
+                     'Acme,US,USD,US01,,,,"active', '"Multi\nline,US,XYZ,US01,,,,active',
+                     '"Acme']).map(lambda b: ("bad", b, "")),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_row, min_size=1, max_size=12), st.booleans())
+def test_an_unterminated_quote_gives_up_its_line_only(rows: list[tuple[str, str, str]],
+                                                      crlf: bool) -> None:
+    end = "\r\n" if crlf else "\n"
+    lines = [CSV_HEADER.decode()]
+    good: dict[str, tuple[str, int]] = {}  # account_id -> (name, start line)
+    bad: list[int] = []
+    for n, (kind, name, cell) in enumerate(rows):
+        line = len(lines) + 1
+        if kind == "good":
+            text = f"acc_g{n},{cell},US,USD,US01,,,,active"
+            good[f"acc_g{n}"] = (name.replace("\n", end), line)
+        else:
+            text = f"acc_b{n},{name}"
+            bad.append(line)
+        lines += text.split("\n")
+    body = end.join(lines) + end
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "s" / "crm").mkdir(parents=True)
+        (root / "s" / "crm" / "accounts.csv").write_bytes(body.encode())
+        result = extract(root / "s", "crm/accounts", root / "o")  # checks the counts too
+    loaded = {r["account_id"]: (r["name"], r["_line"]) for r in result.tables["accounts"]}
+    quarantined = {q["line"]: q for q in result.quarantine}
+    # Every good row loads, a quoted multi-line name as one row, at the line it starts on.
+    assert {k: v for k, v in loaded.items() if k in good} == good
+    # Each open-quote line is quarantined with its line number and why.
+    for line in bad:
+        assert quarantined[line]["file"] == "crm/accounts.csv"
+        assert quarantined[line]["record"] == lines[line - 1]
+        assert quarantined[line]["reason"].startswith("bad CSV: unterminated quote"), \
+            quarantined[line]
+    # Nothing else is read out of the lines the bad rows would have swallowed: the other
+    # lines quarantined are the continuation lines of a bad row (its quoted text), none good.
+    assert not set(quarantined) & {line for _, line in good.values()}
+    assert set(loaded) <= set(good)
+    (count,) = result.counts
+    assert count["rows_read"] == count["rows_loaded"] + count["rows_quarantined"]
+    assert count["rows_loaded"] == len(good)
