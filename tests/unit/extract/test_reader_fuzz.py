@@ -16,6 +16,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.oracle.model import Skipped
+from tests.oracle.tabular import _parse_crm, _read_csv
 from tests.unit.extract.helpers import extract
 
 GOOD = {"id": "cus_1", "object": "customer", "name": "Acme", "currency": "usd",
@@ -151,7 +153,12 @@ def test_an_unterminated_quote_gives_up_its_line_only(rows: list[tuple[str, str,
         (root / "s" / "crm").mkdir(parents=True)
         (root / "s" / "crm" / "accounts.csv").write_bytes(body.encode())
         result = extract(root / "s", "crm/accounts", root / "o")  # checks the counts too
+        skipped: list[Skipped] = []  # the oracle's reading of the same rule
+        oracle = [a.account_id for a in _read_csv(root / "s", "crm/accounts.csv", _parse_crm,
+                                                   skipped)]
     loaded = {r["account_id"]: (r["name"], r["_line"]) for r in result.tables["accounts"]}
+    assert sorted(oracle) == sorted(loaded)
+    assert sorted(s.line for s in skipped) == sorted(q["line"] for q in result.quarantine)
     quarantined = {q["line"]: q for q in result.quarantine}
     # Every good row loads, a quoted multi-line name as one row, at the line it starts on.
     assert {k: v for k, v in loaded.items() if k in good} == good
