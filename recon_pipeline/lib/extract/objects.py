@@ -158,9 +158,10 @@ def extract_csv(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_di
     # first line (docs/sources.md).
     checker = con.cursor()
 
-    def check(row: pa.Table) -> str | None:
-        bad = check_batch(checker, spec, row, rel, "record")[1]
-        return str(bad.column("reason")[0]) if bad.num_rows else None
+    def check(rows: pa.Table) -> dict[int, str]:
+        bad = check_batch(checker, spec, rows, rel, "record")[1]
+        return dict(zip(bad.column("line").to_pylist(), bad.column("reason").to_pylist(),
+                        strict=True))
 
     try:
         return _text_object(con, name, spec, rel, out_dir, (

@@ -127,8 +127,9 @@ _UNTERMINATED = "bad CSV: unterminated quote: the quoted cell opened on this lin
 _NEVER_CLOSES = "bad CSV: unterminated quote: the quoted cell opened on this line never " \
                 "closes (the file ends first)"
 
-#: Checks a well-formed multi-line row (a one-row batch of text cells): a reason, or None.
-Check = Callable[[pa.Table], "str | None"]
+#: Checks well-formed rows of several lines (a batch of text cells): the reason of each
+#: failing one by its line.
+Check = Callable[[pa.Table], "dict[int, str]"]
 
 
 @dataclass
@@ -153,6 +154,8 @@ class _Lines:
         self.first = 1
         self.taken: list[str] = []
         self.eof = False
+        self.log: list[str] | None = None  # every line read from line ``log_base`` on
+        self.log_base = 0
 
     def __iter__(self) -> _Lines:
         return self
@@ -168,6 +171,8 @@ class _Lines:
                 raise
         self._next += 1
         self.taken.append(line)
+        if self.log is not None:
+            self.log.append(line)
         return line
 
     def start(self) -> None:
@@ -177,8 +182,30 @@ class _Lines:
 
     def replay(self) -> None:
         """Read the taken lines after the first one again (the first is given up)."""
+        if self.log is not None and len(self.taken) > 1:
+            del self.log[1 - len(self.taken):]
         self._replay.extendleft(reversed(self.taken[1:]))
         self._next = self.first + 1
+
+    def keep(self) -> None:
+        """Keep every line from the first taken one on, to :meth:`rewind` to."""
+        self.log, self.log_base = list(self.taken), self.first
+
+    def line(self, number: int) -> str:
+        """A kept line."""
+        assert self.log is not None
+        return self.log[number - self.log_base]
+
+    def rewind(self, number: int) -> None:
+        """Read the kept lines again from line ``number`` on; stop keeping lines."""
+        assert self.log is not None
+        self._replay.extendleft(reversed(self.log[number - self.log_base:]))
+        self._next = number
+        self.forget()
+
+    def forget(self) -> None:
+        """Stop keeping lines."""
+        self.log = None
 
 
 def iter_csv(path: Path, rel: str, columns: list[str], batch_rows: int = BATCH_ROWS,
@@ -187,9 +214,11 @@ def iter_csv(path: Path, rel: str, columns: list[str], batch_rows: int = BATCH_R
 
     A row whose quoted cell spans several physical lines is kept when it is well-formed; when
     it is not (a quote that never closes or closes mid-cell, a wrong column count, invalid
-    UTF-8, or a reason from ``check``, which sees the row's text cells as a one-row batch),
-    only its first physical line is quarantined ("unterminated quote") and reading resumes at
-    the next physical line, so the rows it would have swallowed are read on their own.
+    UTF-8, or a reason from ``check``), only its first physical line is quarantined
+    ("unterminated quote") and reading resumes at the next physical line, so the rows it would
+    have swallowed are read on their own. ``check`` sees such rows a group at a time (a batch
+    of their text cells; the group doubles while they pass); the lines read after a failing
+    one are kept until then and read again. Files without quoted line breaks take none of this.
 
     Raises:
         SourceError: the file cannot be read or its header lacks one of ``columns``.
@@ -213,47 +242,102 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
         raise SourceError(f"{rel} lacks the columns {', '.join(missing)} in its header: "
                           "export it with the columns docs/sources.md names")
     where = [header.index(c) for c in columns]
-    cells: list[list[str]] = [[] for _ in columns]
-    numbers: list[int] = []
-    records: list[str] = []
-    bad: list[tuple[int, str, str]] = []
+    out = _Rows(columns)
+    # Well-formed rows of several lines not yet checked (their values are checked by ``check``
+    # a few at a time): (start line, end line, rows loaded before, rows quarantined before).
+    pending: list[tuple[int, int, int, int]] = []
+    limit = 1  # pending rows checked together: doubles while they pass, 1 after one fails
     while True:
         lines.start()
         try:
             row = next(reader)
         except StopIteration:
+            if pending:
+                limit = _settle(out, pending, lines, check, limit)
+                continue
             break
         except csv.Error as exc:
             if len(lines.taken) > 1:
                 end = lines.first + len(lines.taken) - 1
-                bad.append((lines.first, _text(lines.taken[:1]),
-                            _UNTERMINATED.format(end=end, why=exc)))
+                out.bad.append((lines.first, _text(lines.taken[:1]),
+                                _UNTERMINATED.format(end=end, why=exc)))
                 lines.replay()
             elif lines.taken:
-                bad.append((lines.first, _text(lines.taken), f"bad CSV: {exc}"))
+                out.bad.append((lines.first, _text(lines.taken), f"bad CSV: {exc}"))
             continue
         start = lines.first
         if not row:
             continue
         why = _why(lines, row, len(header))
-        if why is None and len(lines.taken) > 1 and check is not None:
-            why = check(_batch(columns, [[row[i]] for i in where], [start],
-                               [_text(lines.taken)], []).rows)
         if why is not None and len(lines.taken) > 1:
             end = start + len(lines.taken) - 1
-            bad.append((start, _text(lines.taken[:1]), _UNTERMINATED.format(end=end, why=why)))
+            out.bad.append((start, _text(lines.taken[:1]),
+                            _UNTERMINATED.format(end=end, why=why)))
             lines.replay()
         elif why is not None:
-            bad.append((start, _text(lines.taken), why))
+            out.bad.append((start, _text(lines.taken), why))
         else:
-            for target, index in zip(cells, where, strict=True):
+            if len(lines.taken) > 1 and check is not None:
+                if not pending:
+                    lines.keep()
+                pending.append((start, start + len(lines.taken) - 1, len(out.numbers),
+                                len(out.bad)))
+            for target, index in zip(out.cells, where, strict=True):
                 target.append(row[index])
-            numbers.append(start)
-            records.append(_text(lines.taken))
-        if len(numbers) + len(bad) >= batch_rows:
-            yield _batch(columns, cells, numbers, records, bad)
-            cells, numbers, records, bad = [[] for _ in columns], [], [], []
-    yield _batch(columns, cells, numbers, records, bad)
+            out.numbers.append(start)
+            out.records.append(_text(lines.taken))
+        full = len(out.numbers) + len(out.bad) >= batch_rows
+        if pending and (full or len(pending) >= limit):
+            limit = _settle(out, pending, lines, check, limit)
+            full = len(out.numbers) + len(out.bad) >= batch_rows
+        if full and not pending:
+            yield out.batch()
+            out = _Rows(columns)
+    yield out.batch()
+
+
+class _Rows:
+    """The rows of a batch being read: text cells of good rows, and quarantined rows."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.cells: list[list[str]] = [[] for _ in columns]
+        self.numbers: list[int] = []
+        self.records: list[str] = []
+        self.bad: list[tuple[int, str, str]] = []
+
+    def batch(self, rows: list[int] | None = None) -> CsvBatch:
+        """The batch; only the good rows at ``rows`` (indices) when given, none bad."""
+        if rows is None:
+            return _batch(self.columns, self.cells, self.numbers, self.records, self.bad)
+        return _batch(self.columns, [[c[i] for i in rows] for c in self.cells],
+                      [self.numbers[i] for i in rows], [self.records[i] for i in rows], [])
+
+    def truncate(self, good: int, bad: int) -> None:
+        """Forget the rows read after the first ``good`` good and ``bad`` bad ones."""
+        for column in self.cells:
+            del column[good:]
+        del self.numbers[good:], self.records[good:], self.bad[bad:]
+
+
+def _settle(out: _Rows, pending: list[tuple[int, int, int, int]], lines: _Lines,
+            check: Check | None, limit: int) -> int:
+    """Check the pending rows of several lines; when one fails, quarantine its first line and
+    read again from the next one (the rows read after it are forgotten). The next limit."""
+    assert check is not None
+    failed = check(out.batch([p[2] for p in pending]).rows)
+    first = next((p for p in pending if p[0] in failed), None)
+    if first is None:
+        pending.clear()
+        lines.forget()
+        return min(limit * 2, 1024)
+    start, end, good, bad = first
+    out.truncate(good, bad)
+    out.bad.append((start, _text([lines.line(start)]),
+                    _UNTERMINATED.format(end=end, why=failed[start])))
+    lines.rewind(start + 1)
+    pending.clear()
+    return 1
 
 
 def _why(lines: _Lines, row: list[str], width: int) -> str | None:

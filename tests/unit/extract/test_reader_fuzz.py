@@ -11,11 +11,16 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from recon_pipeline.lib.extract.tabular import iter_csv
+from tests.oracle.fields import BAD_VALUE, RowError
 from tests.oracle.model import Skipped
 from tests.oracle.tabular import _parse_crm, _read_csv
 from tests.unit.extract.helpers import extract
@@ -175,3 +180,48 @@ def test_an_unterminated_quote_gives_up_its_line_only(rows: list[tuple[str, str,
     (count,) = result.counts
     assert count["rows_read"] == count["rows_loaded"] + count["rows_quarantined"]
     assert count["rows_loaded"] == len(good)
+
+
+_xname = st.lists(_word, min_size=2, max_size=3).map(lambda ws: "NX" + "\n".join(ws))
+#: Rows for the reader alone: good ones, open quotes, and well-formed multi-line rows whose
+#: value the check below refuses (an "X" in a name of several lines).
+_any_row = st.one_of(
+    _row.map(lambda r: f"{r[2]},US,USD,US01,,,,active" if r[0] == "good" else r[1]),
+    _xname.map(lambda n: f'"{n}",US,USD,US01,,,,active'),
+)
+
+
+def _refuse_x(rows: pa.Table) -> dict[int, str]:
+    return {line: "X" for line, name in zip(rows.column("_line").to_pylist(),
+                                             rows.column("name").to_pylist(), strict=True)
+            if "X" in name}
+
+
+def _oracle_x(row: Mapping[str, Any]) -> str:
+    if "X" in row["name"] and "\n" in row["name"]:
+        raise RowError(BAD_VALUE, "X")
+    return str(row["account_id"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_any_row, max_size=14), st.integers(1, 6), st.booleans())
+def test_multiline_rows_are_checked_in_groups_as_if_one_by_one(
+        rows: list[str], batch_rows: int, crlf: bool) -> None:
+    """The reader checks the values of rows of several lines a group at a time and, when one
+    fails, forgets what it read after it: whatever the groups and batches, the outcome is
+    the oracle's, which checks each row as it reads it."""
+    body = "\n".join([CSV_HEADER.decode(), *(f"acc_{n},{r}" for n, r in enumerate(rows))])
+    body = (body + "\n").replace("\n", "\r\n" if crlf else "\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "crm").mkdir()
+        (root / "crm" / "accounts.csv").write_bytes(body.encode())
+        batches = list(iter_csv(root / "crm" / "accounts.csv", "crm/accounts.csv",
+                                ["account_id", "name"], batch_rows, check=_refuse_x))
+        skipped: list[Skipped] = []
+        oracle = list(_read_csv(root, "crm/accounts.csv", _oracle_x, skipped))
+    loaded = [a for b in batches for a in b.rows.column("account_id").to_pylist()]
+    bad = [line for b in batches for line, _, _ in b.bad]
+    assert sorted(loaded) == sorted(oracle)
+    assert sorted(bad) == sorted(s.line for s in skipped)
+    assert all(b.rows.num_rows + len(b.bad) <= batch_rows for b in batches[:-1])
