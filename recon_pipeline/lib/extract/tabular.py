@@ -246,14 +246,17 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
     # Well-formed rows of several lines not yet checked (their values are checked by ``check``
     # a few at a time): (start line, end line, rows loaded before, rows quarantined before).
     pending: list[tuple[int, int, int, int]] = []
-    limit = 1  # pending rows checked together: doubles while they pass, 1 after one fails
+    limit = 1  # pending rows checked together: doubles up to 1024
+    # What ``check`` said of rows already checked once, by (start line, end line): rows read
+    # again after a rewind are not checked again.
+    verdicts: dict[tuple[int, int], str | None] = {}
     while True:
         lines.start()
         try:
             row = next(reader)
         except StopIteration:
             if pending:
-                limit = _settle(out, pending, lines, check, limit)
+                limit = _settle(out, pending, lines, check, limit, verdicts)
                 continue
             break
         except csv.Error as exc:
@@ -269,26 +272,28 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
         if not row:
             continue
         why = _why(lines, row, len(header))
-        if why is not None and len(lines.taken) > 1:
-            end = start + len(lines.taken) - 1
+        end = start + len(lines.taken) - 1
+        unchecked = why is None and end > start and check is not None
+        if unchecked and (start, end) in verdicts:
+            why, unchecked = verdicts.pop((start, end)), False
+        if why is not None and end > start:
             out.bad.append((start, _text(lines.taken[:1]),
                             _UNTERMINATED.format(end=end, why=why)))
             lines.replay()
         elif why is not None:
             out.bad.append((start, _text(lines.taken), why))
         else:
-            if len(lines.taken) > 1 and check is not None:
+            if unchecked:
                 if not pending:
                     lines.keep()
-                pending.append((start, start + len(lines.taken) - 1, len(out.numbers),
-                                len(out.bad)))
+                pending.append((start, end, len(out.numbers), len(out.bad)))
             for target, index in zip(out.cells, where, strict=True):
                 target.append(row[index])
             out.numbers.append(start)
             out.records.append(_text(lines.taken))
         full = len(out.numbers) + len(out.bad) >= batch_rows
         if pending and (full or len(pending) >= limit):
-            limit = _settle(out, pending, lines, check, limit)
+            limit = _settle(out, pending, lines, check, limit, verdicts)
             full = len(out.numbers) + len(out.bad) >= batch_rows
         if full and not pending:
             yield out.batch()
@@ -321,23 +326,29 @@ class _Rows:
 
 
 def _settle(out: _Rows, pending: list[tuple[int, int, int, int]], lines: _Lines,
-            check: Check | None, limit: int) -> int:
+            check: Check | None, limit: int, verdicts: dict[tuple[int, int], str | None]
+            ) -> int:
     """Check the pending rows of several lines; when one fails, quarantine its first line and
-    read again from the next one (the rows read after it are forgotten). The next limit."""
+    read again from the next one (the rows read after it are forgotten, their verdicts kept
+    in ``verdicts``). The next limit."""
     assert check is not None
     failed = check(out.batch([p[2] for p in pending]).rows)
     first = next((p for p in pending if p[0] in failed), None)
+    limit = min(limit * 2, 1024)
+    for key in [k for k in verdicts if k[0] < pending[0][0]]:
+        del verdicts[key]  # behind the reading, never read again
     if first is None:
         pending.clear()
         lines.forget()
-        return min(limit * 2, 1024)
+        return limit
+    verdicts.update(((p[0], p[1]), failed.get(p[0])) for p in pending if p[0] > first[0])
     start, end, good, bad = first
     out.truncate(good, bad)
     out.bad.append((start, _text([lines.line(start)]),
                     _UNTERMINATED.format(end=end, why=failed[start])))
     lines.rewind(start + 1)
     pending.clear()
-    return 1
+    return limit
 
 
 def _why(lines: _Lines, row: list[str], width: int) -> str | None:
