@@ -92,7 +92,8 @@ def test_hostile_json_lines_never_escape(lines: list[bytes], packed: bool, cut: 
         (root / "s" / name).write_bytes(gzip.compress(body) if packed else body)
         result = extract(root / "s", "billing/customers", root / "o")  # checks the counts too
         (count,) = result.counts
-        assert count["rows_read"] >= 1
+        # Blank lines (spaces, tabs) hold no row; a file of them reads none.
+        assert count["rows_read"] >= 1 or not body.strip(b" \t\r\n")
         assert count["rows_loaded"] == len(result.tables["customers"])
 
 
