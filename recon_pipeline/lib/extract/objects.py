@@ -153,9 +153,9 @@ def extract_csv(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_di
     reason = refusal(sources, path)
     if reason:
         return _refused_object(name, spec, rel, out_dir, reason)
-    # A multi-line row is checked on its own cursor (the batches are checked on ``con`` in
-    # another thread) before the reader moves past its lines: a malformed one gives up only its
-    # first line (docs/sources.md).
+    # Rows of several lines are checked by the reader, a group at a time, before their batch is
+    # handed on: a malformed one gives up only its first line (docs/sources.md). They are
+    # checked on their own cursor: the batches are checked on ``con`` in another thread.
     checker = con.cursor()
 
     def check(rows: pa.Table) -> dict[int, str]:
