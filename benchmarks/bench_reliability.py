@@ -70,6 +70,12 @@ CSV_HEADER = (b"account_id,name,country,currency,legal_entity,billing_customer_i
 CSV_CLASSES: dict[str, Callable[[int], bytes]] = {
     "csv_formula": lambda n: b'acc_%d,"=HYPERLINK(""http://x"")",US,USD,US01,,,,active' % n,
     "csv_unterminated_quote": lambda n: b'acc_%d,"Acme,US,USD,US01,,,,active' % n,
+    # Valid CSV, not hostile: a quoted cell with a line break is one row and must load whole
+    # (the rule against unterminated quotes must not split it).
+    "csv_multiline_cell": lambda n: b'acc_%d,"Acme\nWest",US,USD,US01,,,,active' % n,
+    # Well-formed over two lines but a bad value: its first line is quarantined, the second
+    # read on its own (and quarantined: too few columns); the values are checked in groups.
+    "csv_multiline_bad_value": lambda n: b'acc_%d,"Acme\nWest",US,XYZ,US01,,,,active' % n,
     "csv_wrong_columns": lambda n: b"acc_%d,Acme" % n,
     "csv_cp1252": lambda n: f"acc_{n},Café €,FR,EUR,US01,,,,active".encode("cp1252"),
 }

@@ -160,47 +160,101 @@ def read_ledger(root: Path, s: Sources) -> None:
 # ---------------------------------------------------------------- CSV files
 
 
-def iter_csv(root: Path, rel: str, skipped: list[Skipped]) -> Iterator[tuple[int, Row]]:
-    """(physical start line, row by header) of a UTF-8 CSV; the header is line 1."""
+def _quotes(text: str) -> str | None:
+    """How the quotes of a CSV row's text are malformed ("closes mid-cell", "never closes"),
+    or None: a quote opens a cell only at its start and must close at its end."""
+    state = "start"  # start of a cell, unquoted, quoted, just after a quote in a quoted cell
+    for ch in text:
+        if state == "quoted":
+            state = "quote" if ch == '"' else "quoted"
+        elif state == "quote":
+            if ch == '"':
+                state = "quoted"  # a doubled quote
+            elif ch in ",\r\n":
+                state = "start"
+            else:
+                return "closes mid-cell"
+        elif ch in ",\r\n":
+            state = "start"
+        elif state == "start" and ch == '"':
+            state = "quoted"
+        else:
+            state = "unquoted"
+    return "never closes" if state == "quoted" else None
+
+
+class _Cursor:
+    """The physical lines of a file from line ``at`` on (0-based), counting those read."""
+
+    def __init__(self, lines: list[str], at: int) -> None:
+        self.lines, self.at = lines, at
+
+    def __iter__(self) -> _Cursor:
+        return self
+
+    def __next__(self) -> str:
+        if self.at >= len(self.lines):
+            raise StopIteration
+        self.at += 1
+        return self.lines[self.at - 1]
+
+
+def _read_csv(
+    root: Path, rel: str, parse: Callable[[Row], Any], skipped: list[Skipped]
+) -> Iterator[Any]:
+    """The rows of a UTF-8 CSV parsed by ``parse``; each error skipped at its physical start
+    line (the header is line 1). docs/sources.md: a row spanning several lines that is
+    malformed (its quotes, its column count, its bytes, its values) gives up its first line
+    only, and reading resumes at the next line."""
     # SPEC-AMBIGUITY: a CSV row's "line" is the physical line it starts on, header = line 1.
     path = root / rel
     if not path.is_file():
         return
     source = rel.split("/", 1)[0]
     content = path.read_bytes().decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(content, newline=""))
-    header = [h.strip() for h in next(reader, [])]
-    previous_end = reader.line_num
-    while True:
+    lines = io.StringIO(content, newline="").readlines()
+    cursor = _Cursor(lines, 0)
+    header = [h.strip() for h in next(csv.reader(cursor), [])]
+    at = cursor.at
+    while at < len(lines):
+        cursor = _Cursor(lines, at)
+        error: RowError | None = None
         try:
-            cells = next(reader)
+            cells = next(csv.reader(cursor))
         except StopIteration:
             return
         except csv.Error as exc:
-            skipped.append(Skipped(source, rel, previous_end + 1, BAD_VALUE, str(exc)))
-            previous_end = reader.line_num
+            cells, error = [], RowError(BAD_VALUE, str(exc))
+        taken = lines[at:max(cursor.at, at + 1)]
+        value = None
+        if error is None and cells:
+            error = _row_error(taken, cells, header)
+            if error is None:
+                try:
+                    value = parse(dict(zip(header, cells, strict=True)))
+                except RowError as exc:
+                    error = exc
+        if error is not None and len(taken) > 1:
+            detail = f"unterminated quote: lines {at + 1}-{at + len(taken)}: {error.detail}"
+            skipped.append(Skipped(source, rel, at + 1, BAD_VALUE, detail))
+            at += 1  # the first line only; the next ones are read again
             continue
-        start, previous_end = previous_end + 1, reader.line_num
-        if not cells:
-            continue  # a blank line holds no row
-        if len(cells) != len(header):
-            detail = f"{len(cells)} columns, header has {len(header)}"
-            skipped.append(Skipped(source, rel, start, WRONG_COLUMN_COUNT, detail))
-            continue
-        if any(ch >= "\udc80" and ch <= "\udcff" for cell in cells for ch in cell):
-            skipped.append(Skipped(source, rel, start, INVALID_UTF8, "not UTF-8"))
-            continue
-        yield start, dict(zip(header, cells, strict=True))
+        if error is not None:
+            skipped.append(Skipped(source, rel, at + 1, error.reason, error.detail))
+        elif cells:
+            yield value
+        at += len(taken)
 
 
-def _read_csv(
-    root: Path, rel: str, parse: Callable[[Row], Any], skipped: list[Skipped]
-) -> Iterator[Any]:
-    for number, row in iter_csv(root, rel, skipped):
-        try:
-            yield parse(row)
-        except RowError as exc:
-            skipped.append(Skipped(rel.split("/")[0], rel, number, exc.reason, exc.detail))
+def _row_error(taken: list[str], cells: list[str], header: list[str]) -> RowError | None:
+    quotes = _quotes("".join(taken))
+    if quotes == "never closes" or (quotes and len(taken) > 1):
+        return RowError(BAD_VALUE, f"unterminated quote: {quotes}")
+    if len(cells) != len(header):
+        return RowError(WRONG_COLUMN_COUNT, f"{len(cells)} columns, header has {len(header)}")
+    if any(ch >= "\udc80" and ch <= "\udcff" for cell in cells for ch in cell):
+        return RowError(INVALID_UTF8, "not UTF-8")
+    return None
 
 
 def _parse_crm(row: Row) -> CrmAccount:

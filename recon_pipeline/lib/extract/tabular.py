@@ -8,7 +8,8 @@ small next to the JSON exports (one row per customer or rate), so this is not th
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -119,6 +120,20 @@ def check_batch(con: duckdb.DuckDBPyConnection, spec: TextSpec, batch: pa.Table,
     return conform(loaded, SCHEMAS[(spec.source, spec.table)]), bad.cast(QUARANTINE)
 
 
+#: The reason of a multi-line row's first line when the row is malformed.
+_UNTERMINATED = "bad CSV: unterminated quote: the quoted cell opened on this line runs to " \
+                "line {end} and that record is malformed ({why}); the lines after this one " \
+                "are read again on their own"
+
+#: The reason of a one-line row whose quoted cell is still open at the end of the file.
+_NEVER_CLOSES = "bad CSV: unterminated quote: the quoted cell opened on this line never " \
+                "closes (the file ends first)"
+
+#: Checks well-formed rows of several lines (a batch of text cells): the reason of each
+#: failing one by its line.
+Check = Callable[[pa.Table], "dict[int, str]"]
+
+
 @dataclass
 class CsvBatch:
     """Rows of a CSV file: well-formed rows as text cells, and rows that are not."""
@@ -128,37 +143,97 @@ class CsvBatch:
 
 
 class _Lines:
-    """The lines of a text file, remembering those a CSV row was read from."""
+    """The lines of a text file, remembering those a CSV row was read from and their numbers.
+
+    ``first`` is the 1-based number of the first line of ``taken``. Lines handed back with
+    :meth:`replay` are read again before the rest of the file.
+    """
 
     def __init__(self, handle: Iterator[str]) -> None:
         self._handle = handle
+        self._replay: deque[str] = deque()
+        self._next = 1
+        self.first = 1
         self.taken: list[str] = []
+        self.eof = False
+        self.log: list[str] | None = None  # every line read from line ``log_base`` on
+        self.log_base = 0
 
     def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
-        line = next(self._handle)
+        if self._replay:
+            line = self._replay.popleft()
+        else:
+            try:
+                line = next(self._handle)
+            except StopIteration:
+                self.eof = True
+                raise
+        self._next += 1
         self.taken.append(line)
+        if self.log is not None:
+            self.log.append(line)
         return line
 
+    def start(self) -> None:
+        """Start a new row: forget the lines taken so far."""
+        self.taken.clear()
+        self.first = self._next
 
-def iter_csv(path: Path, rel: str, columns: list[str], batch_rows: int = BATCH_ROWS
-             ) -> Iterator[CsvBatch]:
+    def replay(self) -> None:
+        """Read the taken lines after the first one again (the first is given up)."""
+        if self.log is not None and len(self.taken) > 1:
+            del self.log[1 - len(self.taken):]
+        self._replay.extendleft(reversed(self.taken[1:]))
+        self._next = self.first + 1
+
+    def keep(self) -> None:
+        """Keep every line from the first taken one on, to :meth:`rewind` to."""
+        self.log, self.log_base = list(self.taken), self.first
+
+    def line(self, number: int) -> str:
+        """A kept line."""
+        assert self.log is not None
+        return self.log[number - self.log_base]
+
+    def rewind(self, number: int) -> None:
+        """Read the kept lines again from line ``number`` on; stop keeping lines."""
+        assert self.log is not None
+        self._replay.extendleft(reversed(self.log[number - self.log_base:]))
+        self._next = number
+        self.forget()
+
+    def forget(self) -> None:
+        """Stop keeping lines."""
+        self.log = None
+
+
+def iter_csv(path: Path, rel: str, columns: list[str], batch_rows: int = BATCH_ROWS,
+             check: Check | None = None) -> Iterator[CsvBatch]:
     """Yield batches of a UTF-8 CSV file with a header; each row knows its start line.
+
+    A row whose quoted cell spans several physical lines is kept when it is well-formed; when
+    it is not (a quote that never closes or closes mid-cell, a wrong column count, invalid
+    UTF-8, or a reason from ``check``), only its first physical line is quarantined
+    ("unterminated quote") and reading resumes at the next physical line, so the rows it would
+    have swallowed are read on their own. ``check`` sees such rows a group at a time (a batch
+    of their text cells; the group doubles while they pass); the lines read after a failing
+    one are kept until then and read again. Files without quoted line breaks take none of this.
 
     Raises:
         SourceError: the file cannot be read or its header lacks one of ``columns``.
     """
     try:
         with open(path, encoding="utf-8", errors="surrogateescape", newline="") as handle:
-            yield from _csv_batches(handle, rel, columns, batch_rows)
+            yield from _csv_batches(handle, rel, columns, batch_rows, check)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}; check the file") from None
 
 
-def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows: int
-                 ) -> Iterator[CsvBatch]:
+def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows: int,
+                 check: Check | None = None) -> Iterator[CsvBatch]:
     lines = _Lines(handle)
     reader = csv.reader(lines)
     header = [h.strip() for h in next(reader, [])]
@@ -169,39 +244,160 @@ def _csv_batches(handle: Iterator[str], rel: str, columns: list[str], batch_rows
         raise SourceError(f"{rel} lacks the columns {', '.join(missing)} in its header: "
                           "export it with the columns docs/sources.md names")
     where = [header.index(c) for c in columns]
-    cells: list[list[str]] = [[] for _ in columns]
-    numbers: list[int] = []
-    records: list[str] = []
-    bad: list[tuple[int, str, str]] = []
-    end = reader.line_num
+    out = _Rows(columns)
+    # Well-formed rows of several lines not yet checked (their values are checked by ``check``
+    # a few at a time): (start line, end line, rows loaded before, rows quarantined before).
+    pending: list[tuple[int, int, int, int]] = []
+    limit = 1  # pending rows checked together: doubles up to 1024
+    # What ``check`` said of rows already checked once, by (start line, end line): rows read
+    # again after a rewind are not checked again.
+    verdicts: dict[tuple[int, int], str | None] = {}
     while True:
-        lines.taken.clear()
+        lines.start()
         try:
             row = next(reader)
         except StopIteration:
+            if pending:
+                limit = _settle(out, pending, lines, check, limit, verdicts)
+                continue
             break
         except csv.Error as exc:
-            bad.append((end + 1, _text(lines.taken), f"bad CSV: {exc}"))
-            end = reader.line_num
+            if len(lines.taken) > 1:
+                end = lines.first + len(lines.taken) - 1
+                out.bad.append((lines.first, _text(lines.taken[:1]),
+                                _UNTERMINATED.format(end=end, why=exc)))
+                lines.replay()
+            elif lines.taken:
+                out.bad.append((lines.first, _text(lines.taken), f"bad CSV: {exc}"))
             continue
-        start, end = end + 1, reader.line_num
+        start = lines.first
         if not row:
             continue
-        record = _text(lines.taken)
-        if len(row) != len(header):
-            why = f"wrong CSV column count: {len(row)} columns, header has {len(header)}"
-            bad.append((start, record, why))
-        elif not _utf8(lines.taken):
-            bad.append((start, record, "invalid UTF-8"))
+        why = _why(lines, row, len(header))
+        end = start + len(lines.taken) - 1
+        unchecked = why is None and end > start and check is not None
+        if unchecked and (start, end) in verdicts:
+            why, unchecked = verdicts.pop((start, end)), False
+        if why is not None and end > start:
+            out.bad.append((start, _text(lines.taken[:1]),
+                            _UNTERMINATED.format(end=end, why=why)))
+            lines.replay()
+        elif why is not None:
+            out.bad.append((start, _text(lines.taken), why))
         else:
-            for target, index in zip(cells, where, strict=True):
+            if unchecked:
+                if not pending:
+                    lines.keep()
+                pending.append((start, end, len(out.numbers), len(out.bad)))
+            for target, index in zip(out.cells, where, strict=True):
                 target.append(row[index])
-            numbers.append(start)
-            records.append(record)
-        if len(numbers) + len(bad) >= batch_rows:
-            yield _batch(columns, cells, numbers, records, bad)
-            cells, numbers, records, bad = [[] for _ in columns], [], [], []
-    yield _batch(columns, cells, numbers, records, bad)
+            out.numbers.append(start)
+            out.records.append(_text(lines.taken))
+        full = len(out.numbers) + len(out.bad) >= batch_rows
+        if pending and (full or len(pending) >= limit):
+            limit = _settle(out, pending, lines, check, limit, verdicts)
+            full = len(out.numbers) + len(out.bad) >= batch_rows
+        if full and not pending:
+            yield out.batch()
+            out = _Rows(columns)
+    yield out.batch()
+
+
+class _Rows:
+    """The rows of a batch being read: text cells of good rows, and quarantined rows."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        self.cells: list[list[str]] = [[] for _ in columns]
+        self.numbers: list[int] = []
+        self.records: list[str] = []
+        self.bad: list[tuple[int, str, str]] = []
+
+    def batch(self, rows: list[int] | None = None) -> CsvBatch:
+        """The batch; only the good rows at ``rows`` (indices) when given, none bad."""
+        if rows is None:
+            return _batch(self.columns, self.cells, self.numbers, self.records, self.bad)
+        return _batch(self.columns, [[c[i] for i in rows] for c in self.cells],
+                      [self.numbers[i] for i in rows], [self.records[i] for i in rows], [])
+
+    def truncate(self, good: int, bad: int) -> None:
+        """Forget the rows read after the first ``good`` good and ``bad`` bad ones."""
+        for column in self.cells:
+            del column[good:]
+        del self.numbers[good:], self.records[good:], self.bad[bad:]
+
+
+def _settle(out: _Rows, pending: list[tuple[int, int, int, int]], lines: _Lines,
+            check: Check | None, limit: int, verdicts: dict[tuple[int, int], str | None]
+            ) -> int:
+    """Check the pending rows of several lines; when one fails, quarantine its first line and
+    read again from the next one (the rows read after it are forgotten, their verdicts kept
+    in ``verdicts``). The next limit."""
+    assert check is not None
+    failed = check(out.batch([p[2] for p in pending]).rows)
+    first = next((p for p in pending if p[0] in failed), None)
+    limit = min(limit * 2, 1024)
+    for key in [k for k in verdicts if k[0] < pending[0][0]]:
+        del verdicts[key]  # behind the reading, never read again
+    if first is None:
+        pending.clear()
+        lines.forget()
+        return limit
+    verdicts.update(((p[0], p[1]), failed.get(p[0])) for p in pending if p[0] > first[0])
+    start, end, good, bad = first
+    out.truncate(good, bad)
+    out.bad.append((start, _text([lines.line(start)]),
+                    _UNTERMINATED.format(end=end, why=failed[start])))
+    lines.rewind(start + 1)
+    pending.clear()
+    return limit
+
+
+def _why(lines: _Lines, row: list[str], width: int) -> str | None:
+    """Why the row just read from ``lines`` is malformed, or None. The quotes of a row of
+    several lines, or of the file's last line, are checked first: they explain the rest."""
+    taken = lines.taken
+    if len(taken) > 1:
+        why = _multiline(taken, row)
+        if why is not None:
+            return why
+    elif lines.eof and '"' in taken[0] and _open_at_end(taken):
+        return _NEVER_CLOSES
+    if len(row) != width:
+        return f"wrong CSV column count: {len(row)} columns, header has {width}"
+    if not _utf8(taken):
+        return "invalid UTF-8"
+    return None
+
+
+def _open_at_end(taken: list[str]) -> bool:
+    """Whether the lines, read as CSV, end inside a quoted cell (its quote never closes).
+
+    A lenient reader takes the end of the file as the end of such a cell; two more lines
+    show it: a closed row ends and the marker reads as a row of its own, an open cell takes
+    them in.
+    """
+    *_, last = csv.reader([*taken, "\n", _MARK + "\n"])
+    return last != [_MARK]
+
+
+_MARK = "recon end of file"
+
+
+def _multiline(taken: list[str], row: list[str]) -> str | None:
+    """Why a row read from several lines is not well-formed CSV, or None.
+
+    Read leniently, a quote closing mid-cell (``"Acme`` followed, lines later, by
+    ``acc_3,"Acme``) still makes a row; read strictly, it is an error, as is a quote still
+    open at the end of the file.
+    """
+    try:
+        rows = list(csv.reader(taken, strict=True))
+    except csv.Error as exc:
+        return str(exc)
+    if rows != [row]:
+        return "it does not read as one CSV row"
+    return None
 
 
 def _utf8(taken: list[str]) -> bool:

@@ -151,3 +151,39 @@ def test_csv_rows_with_the_wrong_column_count_or_bytes(tmp_path: Path) -> None:
     assert [(r["account_id"], r["name"], r["tax_id"], r["_line"]) for r in rows] == [
         ("001A", "Blue, LLC", None, 2), ("001C", "Multi\nline", "GB1", 5)]
     assert result.counts[0]["rows_read"] == 6
+
+
+def test_a_malformed_csv_row_of_several_lines_gives_up_its_first_line(tmp_path: Path) -> None:
+    """docs/sources.md: a quoted cell may span lines; when the row it makes is malformed, only
+    its first line is quarantined and the lines after it are read again on their own."""
+    path = tmp_path / "s" / "crm" / "accounts.csv"
+    path.parent.mkdir(parents=True)
+    header = ("account_id,name,country,currency,legal_entity,billing_customer_id,"
+              "erp_customer_code,tax_id,status\n")
+    path.write_bytes((
+        header
+        + '001A,"Open,US,USD,US01,,,,Active\n'            # 2: the quote closes mid-cell on 4
+        + "001B,Good,US,USD,US01,,,,Active\n"             # 3
+        + '001C,"Two\nlines",US,USD,US01,,,,Active\n'     # 4-5: well-formed, loads
+        + '001D,"Bad\ncurrency",US,XYZ,US01,,,,Active\n'  # 6-7: well-formed, fails a check
+        + "001E,Good,US,USD,US01,,,,Active\n"             # 8
+        + '001F,Last,US,USD,US01,,,,"Active\n'            # 9: the quote never closes
+    ).encode())
+    result = extract(tmp_path / "s", "crm/accounts", tmp_path / "o")
+    rows = result.tables["accounts"]
+    assert [(r["account_id"], r["name"], r["_line"]) for r in rows] == [
+        ("001B", "Good", 3), ("001C", "Two\nlines", 4), ("001E", "Good", 8)]
+    bad = {q["line"]: (q["record"], q["reason"]) for q in result.quarantine}
+    assert sorted(bad) == [2, 6, 7, 9]
+    assert bad[2][0] == '001A,"Open,US,USD,US01,,,,Active'
+    assert bad[2][1].startswith("bad CSV: unterminated quote: the quoted cell opened on this "
+                                "line runs to line 4 and that record is malformed (")
+    assert bad[6] == ('001D,"Bad', "bad CSV: unterminated quote: the quoted cell opened on "
+                      "this line runs to line 7 and that record is malformed (unknown "
+                      "currency: XYZ); the lines after this one are read again on their own")
+    assert bad[7] == ('currency",US,XYZ,US01,,,,Active',
+                      "wrong CSV column count: 8 columns, header has 9")
+    assert bad[9] == ('001F,Last,US,USD,US01,,,,"Active', "bad CSV: unterminated quote: the "
+                      "quoted cell opened on this line never closes (the file ends first)")
+    assert result.counts[0]["rows_read"] == 7
+    assert result.counts[0]["rows_quarantined"] == 4
