@@ -274,7 +274,7 @@ def _rerun(sources: Path, cycle: str, scratch: Path) -> Path:
     before = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(home)
     try:
-        if not cli._run_cycles([cycle], overrides, settings, verbose=False):
+        if cli._run_cycles([cycle], overrides, settings, verbose=False) != 0:
             raise WorkflowError(f"the re-run of {cycle} failed")
     finally:
         if before is None:
