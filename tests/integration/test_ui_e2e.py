@@ -351,7 +351,7 @@ def ui_run(stack: Stack, page: Any) -> UiRun:
 
 
 def _launch_through_the_ui(stack: Stack, page: Any) -> UiRun:
-    page.goto(f"{stack.dev.url}/locations/{LOCATION}/jobs/{JOB}", wait_until="networkidle")
+    page.goto(f"{stack.dev.url}/locations/{LOCATION}/jobs/{JOB}", wait_until="load")
     page.get_by_role("button", name=re.compile(r"Materialize all")).click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_placeholder(re.compile(r"^ex:")).fill(UI_CYCLE)
@@ -374,7 +374,7 @@ def _launch_through_the_ui(stack: Stack, page: Any) -> UiRun:
     seconds = time.monotonic() - started
     _succeeded(stack, run)
     assert run["startTime"] >= launched_at - 5
-    page.goto(f"{stack.dev.url}/runs/{run_id}", wait_until="networkidle")
+    page.goto(f"{stack.dev.url}/runs/{run_id}", wait_until="load")
     page.get_by_text("Success", exact=True).first.wait_for()
     page.wait_for_timeout(1500)  # the step timeline finishes drawing
     stack.shoot(page, "3_run_succeeded")
@@ -435,7 +435,7 @@ def test_the_code_location_loads(stack: Stack, capsys: pytest.CaptureFixture[str
 
 
 def test_the_asset_graph_renders(stack: Stack, page: Any) -> None:
-    page.goto(f"{stack.dev.url}/asset-groups", wait_until="networkidle")
+    page.goto(f"{stack.dev.url}/asset-groups", wait_until="load")
     page.get_by_text("Global asset lineage").wait_for()
     # The graph's own controls (zoom, settings) show once it is laid out; the navigation's
     # Settings button comes before them.
