@@ -5,17 +5,14 @@ keeps the close from being final, and summary.json says which table, key and how
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from recon_pipeline.generate import generate
+from tests.integration.test_expectations_clean import run_2026_09
 
 pytestmark = pytest.mark.slow
-RECON = Path(sys.executable).parent / "recon"
 
 
 def test_identical_copies_pass_and_a_conflict_is_named(tmp_path: Path) -> None:
@@ -29,12 +26,7 @@ def test_identical_copies_pass_and_a_conflict_is_named(tmp_path: Path) -> None:
     changed = json.loads(lines[0])
     changed["email"] = "changed@" + str(changed.get("email") or "x.example").split("@")[-1]
     customers.write_text("\n".join([*lines, json.dumps(changed)]) + "\n", encoding="utf-8")
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    done = subprocess.run(
-        [str(RECON), "run", "--sources", str(stats.out), "--cycle", "2026-09", "--out",
-         str(tmp_path / "out")], capture_output=True, text=True, timeout=900, check=False,
-        env={**os.environ, "DAGSTER_HOME": str(home)})
+    done = run_2026_09(stats.out, tmp_path)
     summary = json.loads((tmp_path / "out" / "reports" / "2026-09" / "summary.json").read_text())
     assert summary["findings_total"] == 0, done.stdout[-3000:]
     failed = {(e["suite"], c) for e in summary["expectations"] for c in e["failed"]}

@@ -18,22 +18,12 @@ from recon_pipeline.lib.extract.api import extract_object
 from recon_pipeline.lib.extract.errors import SourceError
 from tests.faults import CuttingProxy, small_sources
 from tests.integration.test_cli import clean_env, recon
+from tests.unit.extract.helpers import ERP_DDL
 
 pytestmark = pytest.mark.postgres
 
 PG = ("127.0.0.1", 5432)
 LINES = 20_000
-_DDL = {
-    "gl_accounts": "account_code TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL",
-    "erp_customers": "customer_code TEXT NOT NULL, name TEXT, entity_code TEXT, currency TEXT,"
-                     " country TEXT, tax_id TEXT, external_ref TEXT",
-    "gl_journal_lines": "entity_code TEXT NOT NULL, journal_id TEXT NOT NULL, line_no INTEGER"
-                        " NOT NULL, posting_date DATE NOT NULL, period TEXT NOT NULL,"
-                        " account_code TEXT NOT NULL, debit NUMERIC(18,3) NOT NULL,"
-                        " credit NUMERIC(18,3) NOT NULL, currency TEXT NOT NULL,"
-                        " document_type TEXT NOT NULL, document_ref TEXT, customer_code TEXT,"
-                        " reversal_of TEXT",
-}
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +36,7 @@ def ledger() -> Iterator[tuple[str, Decimal, Decimal]]:
                          autocommit=True) as db:
         db.execute(f"CREATE SCHEMA {schema}")
         try:
-            for table, ddl in _DDL.items():
+            for table, ddl in ERP_DDL.items():
                 db.execute(f"CREATE TABLE {schema}.{table} ({ddl})")
             db.execute(f"INSERT INTO {schema}.gl_accounts VALUES ('1100', 'Receivables', 'AR')")
             db.execute(

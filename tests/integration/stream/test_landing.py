@@ -22,7 +22,7 @@ import pytest
 from recon_pipeline.generate import GenerateStats
 from recon_pipeline.lib.extract import combine_parts, extract_object
 from recon_pipeline.lib.stream.config import StreamConfig
-from recon_pipeline.lib.stream.landing import land_all, landing_dir, totals
+from recon_pipeline.lib.stream.landing import BatchReport, land_all, landing_dir, totals
 from tests.integration.stream.logkit import append, stripe_record, usage_record
 from tests.integration.stream.receiver import NATS_URL, cloud_event
 
@@ -231,9 +231,7 @@ def test_bad_events_in_a_batch_are_quarantined_one_by_one(tmp_path: Path) -> Non
     assert append(config.stream_dir, records) == 53
     [report] = land_all(config, tmp_path / "out")
     assert (report.events, report.landed, report.quarantined) == (53, 50, 3)
-    bad = pq.read_table(landing_dir(tmp_path / "out") / "quarantine"
-                        / f"{report.batch}.parquet").to_pylist()
-    assert sorted((row["_event_key"], row["reason"]) for row in bad) == [
+    assert _quarantined(tmp_path / "out", report) == [
         ("evt_not_json", "event evt_not_json: event is not a JSON object"),
         ("latin1@/meter", "event latin1@/meter: invalid UTF-8"),
         ("neg@x@/meter/api", "event neg@x@/meter/api: negative usage value"),
@@ -263,9 +261,13 @@ def test_events_the_landing_cannot_write_are_quarantined_not_stuck(tmp_path: Pat
     assert append(config.stream_dir, records) == 3
     [report] = land_all(config, tmp_path / "out")
     assert (report.events, report.landed, report.quarantined) == (3, 1, 2)
-    bad = pq.read_table(landing_dir(tmp_path / "out") / "quarantine"
-                        / f"{report.batch}.parquet").to_pylist()
-    assert sorted((row["_event_key"], row["reason"]) for row in bad) == [
+    assert _quarantined(tmp_path / "out", report) == [
         ("evt_deep", "event evt_deep: object nested too deeply"),
         ("evt_far", f"event evt_far: created time {2**64 - 1} out of range")]
     assert land_all(config, tmp_path / "out") == []
+
+
+def _quarantined(out: Path, report: BatchReport) -> list[tuple[str, str]]:
+    """The (event key, reason) pairs a landing batch quarantined, sorted."""
+    bad = pq.read_table(landing_dir(out) / "quarantine" / f"{report.batch}.parquet").to_pylist()
+    return sorted((row["_event_key"], row["reason"]) for row in bad)

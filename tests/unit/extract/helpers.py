@@ -66,3 +66,17 @@ def extract(root: Path, name: str, out: Path, **options: Any) -> Extracted:
 def reasons(result: Extracted) -> list[tuple[int, str]]:
     """(line, reason) of every quarantined row."""
     return [(q["line"], q["reason"]) for q in result.quarantine]
+
+
+# The ERP tables as sources.md has them (NUMERIC(18,3) outside SQLite), for ledgers the tests write.
+ERP_DDL = {
+    "gl_accounts": "account_code TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL",
+    "erp_customers": "customer_code TEXT NOT NULL, name TEXT, entity_code TEXT, currency TEXT,"
+                     " country TEXT, tax_id TEXT, external_ref TEXT",
+    "gl_journal_lines": "entity_code TEXT NOT NULL, journal_id TEXT NOT NULL, line_no INTEGER"
+                        " NOT NULL, posting_date DATE NOT NULL, period TEXT NOT NULL,"
+                        " account_code TEXT NOT NULL, debit NUMERIC(18,3) NOT NULL,"
+                        " credit NUMERIC(18,3) NOT NULL, currency TEXT NOT NULL,"
+                        " document_type TEXT NOT NULL, document_ref TEXT, customer_code TEXT,"
+                        " reversal_of TEXT",
+}

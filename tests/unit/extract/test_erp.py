@@ -18,26 +18,15 @@ from sqlalchemy import create_engine
 from recon_pipeline.generate import GenerateStats
 from recon_pipeline.lib.extract import erp
 from recon_pipeline.lib.extract.errors import SourceError
-from tests.unit.extract.helpers import extract, reasons
+from tests.unit.extract.helpers import ERP_DDL, extract, reasons
 
 TABLES = ("gl_accounts", "erp_customers", "gl_journal_lines")
-_DDL = {
-    "gl_accounts": "account_code TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL",
-    "erp_customers": "customer_code TEXT NOT NULL, name TEXT, entity_code TEXT, currency TEXT,"
-                     " country TEXT, tax_id TEXT, external_ref TEXT",
-    "gl_journal_lines": "entity_code TEXT NOT NULL, journal_id TEXT NOT NULL, line_no INTEGER"
-                        " NOT NULL, posting_date DATE NOT NULL, period TEXT NOT NULL,"
-                        " account_code TEXT NOT NULL, debit NUMERIC(18,3) NOT NULL,"
-                        " credit NUMERIC(18,3) NOT NULL, currency TEXT NOT NULL,"
-                        " document_type TEXT NOT NULL, document_ref TEXT, customer_code TEXT,"
-                        " reversal_of TEXT",
-}
 
 
 def _ledger(path: Path, lines: list[tuple[object, ...]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
-    for table, ddl in _DDL.items():
+    for table, ddl in ERP_DDL.items():
         db.execute(f"CREATE TABLE {table} ({ddl.replace('NUMERIC(18,3)', 'TEXT')})")
     db.execute("INSERT INTO gl_accounts VALUES ('1100', 'Receivables', 'AR')")
     db.executemany("INSERT INTO gl_journal_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", lines)
@@ -162,7 +151,7 @@ def test_postgres_copy_gives_identical_tables(generated: GenerateStats, pg_schem
 
     source = sqlite3.connect(generated.out / "erp" / "ledger.sqlite")
     with psycopg.connect("host=127.0.0.1 port=5432 dbname=test user=postgres") as db:
-        for table, ddl in _DDL.items():
+        for table, ddl in ERP_DDL.items():
             db.execute(f"CREATE TABLE {pg_schema}.{table} ({ddl})")
             names = [c.split()[0] for c in re.split(r",(?![^()]*\))", ddl)]
             rows = source.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY random()")
