@@ -35,11 +35,12 @@ types: $(STAMP)
 unit: $(MANIFEST)
 	$(BIN)/pytest -q tests/unit
 
-# Two workers (pytest-xdist): a module, or the tests sharing the pipeline run, stays on one.
+# Two workers (pytest-xdist): a module, or the tests sharing the pipeline run, stays on one;
+# the groups start in the order tests/conftest.py gives (longest first), not xdist's by count.
 # PYTEST_WORKERS=0 runs in this process; the slowest tests are listed at the end.
 PYTEST_WORKERS ?= 2
 test: lint types $(MANIFEST)
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25
 
 # The Dagster UI and daemon on this machine: `dg dev` on this project (pyproject.toml [tool.dg]).
 # The instance settings (run queue: one warehouse writer at a time; telemetry off) are

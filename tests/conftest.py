@@ -40,14 +40,17 @@ def _schedule_for_workers(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs ``--dist loadgroup``) a group runs on one worker:
     each module is a group, so its module fixtures are built once; the tests that share the
     pipeline run are one group, so it is built once and its tests keep their order. That group
-    is the longest, so it goes first; everything else keeps the collection order."""
+    is the longest, so it goes first, then the modules marked slow (each worker takes the next
+    group when it is free: the long ones first leave the short ones to even out the ends);
+    otherwise the collection order. ``make test`` passes --no-loadscope-reorder so that xdist
+    keeps this order instead of sorting the groups by their number of tests."""
     def shares_the_run(item: pytest.Item) -> bool:
         return "pipeline" in getattr(item, "fixturenames", ())
 
     for item in items:
         group = PIPELINE_GROUP if shares_the_run(item) else getattr(item.module, "__name__", "")
         item.add_marker(pytest.mark.xdist_group(group or item.nodeid))
-    items.sort(key=lambda item: not shares_the_run(item))
+    items.sort(key=lambda item: (not shares_the_run(item), item.get_closest_marker("slow") is None))
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
