@@ -75,7 +75,9 @@ def test_groups_stay_on_one_worker_and_the_run_is_built_once(tmp_path: Path) -> 
     (tmp_path / "conftest.py").write_text(CONFTEST)
     for name, text in MODULES.items():
         (tmp_path / name).write_text(text)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Not the outer run's worker variables (this test itself may run on a worker).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup",
          "--no-loadscope-reorder", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
