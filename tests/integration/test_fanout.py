@@ -11,6 +11,7 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
+from recon_pipeline.defs.shared.runs import PID_TAG
 from recon_pipeline.generate import generate
 from recon_pipeline.lib.sources import OBJECT_TABLES
 
@@ -68,6 +69,12 @@ def test_multiprocess_run_writes_what_the_in_process_run_writes(
                   and e.step_key in extract_steps]
         assert {e.step_key for e in starts} == extract_steps
         assert len({e.pid for e in starts}) >= pids_expected, pids_expected
+    # The run is tagged with the process that runs it, not a step's that ended with the step:
+    # else the next run would mark this one failed as killed (fail_dead_runs).
+    step_pids = {e.pid for e in fanned.all_events if e.event_type == dg.DagsterEventType.STEP_START}
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_run_by_id(fanned.run_id)
+    assert run is not None and int(run.tags[PID_TAG]) not in step_pids
 
     raw_a, raw_b = (tmp_path / run / "raw" / CYCLE for run in ("serial", "fanned"))
     tables = sorted(p.relative_to(raw_a) for p in raw_a.rglob("*.parquet")
