@@ -12,6 +12,7 @@ from recon_pipeline.defs import (
     stream,
     warehouse,
 )
+from recon_pipeline.defs.shared.executor import in_process_or_multiprocess
 
 defs = dg.Definitions.merge(
     shared.defs,
@@ -21,9 +22,13 @@ defs = dg.Definitions.merge(
     reports.defs,
     operations.defs,
     stream.defs,
-    # Every job runs its steps one after another in the run's own process, as `recon run`
-    # does: the steps of a cycle are nearly serial anyway (one dbt build, one DuckDB writer),
-    # and a process per step re-imports the code location (3-5 s) about 24 times per run.
-    # A bigger machine with parallel extraction to gain can put multiprocess_executor here.
-    dg.Definitions(executor=dg.in_process_executor),
+    # In-process by default, a process per step (extraction fans out per source object) when
+    # run config selects multiprocess: see recon_pipeline/defs/shared/executor.py.
+    dg.Definitions(executor=in_process_or_multiprocess),
 )
+
+
+def job(name: str) -> dg.JobDefinition:
+    """Job ``name`` of the code location, for ``dg.build_reconstructable_job`` (a run whose
+    steps run in processes of their own must be able to load its job again there)."""
+    return defs.resolve_job_def(name)

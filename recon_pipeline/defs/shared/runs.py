@@ -1,6 +1,7 @@
 """Run tags the close-cycle assets read: what kind of run of a cycle this is, and which
 process runs it (so a run whose process was killed is marked failed by the next one)."""
 
+import multiprocessing
 import os
 import socket
 from pathlib import Path
@@ -25,8 +26,13 @@ _ACTIVE = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING]
 
 
 def process_tags() -> dict[str, str]:
-    """This process's pid and host, as run tags."""
-    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    """The pid of the process that runs the run, and the host, as run tags.
+
+    In a step process of the multiprocess executor that is the step's parent (the run's
+    process, or its multiprocessing fork server, which exits with it), not the step's own
+    process: that ends with the step while the run goes on."""
+    pid = os.getppid() if multiprocessing.parent_process() is not None else os.getpid()
+    return {PID_TAG: str(pid), HOST_TAG: socket.gethostname()}
 
 
 def claim_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> None:
