@@ -49,9 +49,10 @@
     regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'g')
 {%- endmacro %}
 
-{#- Spark's regexp_replace replaces every match. -#}
+{#- Spark's regexp_replace replaces every match; its string literals read a backslash as an
+    escape, so each of the pattern's is doubled. -#}
 {% macro spark__regexp_replace_all(text, pattern, replacement) -%}
-    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }})
+    regexp_replace({{ text }}, {{ pattern | replace('\\', '\\\\') }}, {{ replacement }})
 {%- endmacro %}
 
 {#- A replacement's reference to the first group: \1, Java's $1 on Spark. -#}

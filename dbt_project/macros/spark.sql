@@ -43,3 +43,30 @@
     {%- endif -%}
     array_join(array_sort(collect_list({{ measure }})), {{ delimiter_text }})
 {%- endmacro %}
+
+{#- Seeds: dbt-spark's session method pastes the values into the insert unquoted-escaped (a
+    description with an apostrophe breaks it) and numbers as binary floats; here each value is
+    a literal, strings escaped for Spark's parser, numbers as written. -#}
+{% macro spark__load_csv_rows(model, agate_table) -%}
+    {%- set column_override = model['config'].get('column_types', {}) -%}
+    {%- set statements = [] -%}
+    {%- for chunk in agate_table.rows | batch(get_batch_size()) -%}
+        {%- set sql -%}
+            insert into {{ this.render() }} values
+            {% for row in chunk -%}
+                ({%- for col_name in agate_table.column_names -%}
+                    {%- set type = column_override.get(
+                        col_name, adapter.convert_type(agate_table, loop.index0)) -%}
+                    {%- set value = row[loop.index0] -%}
+                    cast({{ 'null' if value is none else "'" ~ (value | string
+                        | replace('\\', '\\\\') | replace("'", "\\'")) ~ "'" }} as {{ type }})
+                    {%- if not loop.last %},{% endif -%}
+                {%- endfor -%})
+                {%- if not loop.last %},{% endif %}
+            {% endfor %}
+        {%- endset -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
+        {%- do statements.append(sql) -%}
+    {%- endfor -%}
+    {{ return(statements[0]) }}
+{%- endmacro %}
