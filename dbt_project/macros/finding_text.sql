@@ -19,3 +19,17 @@
     {{ dbt.concat(["coalesce(" ~ currency ~ ", '')", "' '",
         "coalesce(" ~ amount_text(minor_to_major(amount_minor, currency), currency) ~ ", '?')"]) }}
 {%- endmacro %}
+
+{#- `text` without the trailing characters of `characters` (a string literal): rtrim(text,
+    characters); Spark's two-argument rtrim takes them the other way round. -#}
+{% macro trim_trailing(text, characters) -%}
+    {{ return(adapter.dispatch('trim_trailing', 'recon')(text, characters)) }}
+{%- endmacro %}
+
+{% macro default__trim_trailing(text, characters) -%}
+    rtrim({{ text }}, {{ characters }})
+{%- endmacro %}
+
+{% macro spark__trim_trailing(text, characters) -%}
+    rtrim({{ characters }}, {{ text }})
+{%- endmacro %}
