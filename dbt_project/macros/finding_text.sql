@@ -33,3 +33,18 @@
 {% macro spark__trim_trailing(text, characters) -%}
     rtrim({{ characters }}, {{ text }})
 {%- endmacro %}
+
+{#- An exact decimal as plain text. Spark writes a decimal as Java's BigDecimal.toString does:
+    zero at scale 12 as '0E-12' (and any value below 10^-6 in E notation), so zero is spelt
+    out there. -#}
+{% macro decimal_text(expression) -%}
+    {{ return(adapter.dispatch('decimal_text', 'recon')(expression)) }}
+{%- endmacro %}
+
+{% macro default__decimal_text(expression) -%}
+    cast({{ expression }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__decimal_text(expression) -%}
+    (case when ({{ expression }}) = 0 then '0' else cast({{ expression }} as string) end)
+{%- endmacro %}

@@ -20,7 +20,7 @@
 {#- An exact quantity (QUANTITY) as text without trailing zeros: 1500, 0.3. -#}
 {%- set quantity_text -%}
     {{ trim_trailing(trim_trailing(
-        "cast(cast(QUANTITY as " ~ type_decimal(38, 12) ~ ") as " ~ dbt.type_string() ~ ")",
+        decimal_text("cast(QUANTITY as " ~ type_decimal(38, 12) ~ ")"),
         "'0'"), "'.'") }}
 {%- endset -%}
 
