@@ -36,7 +36,7 @@
 
 {#- An exact decimal as plain text. Spark writes a decimal as Java's BigDecimal.toString does:
     zero at scale 12 as '0E-12' (and any value below 10^-6 in E notation), so zero is spelt
-    out there. -#}
+    out there ('0.0', which trailing zeros trim to '0' as DuckDB's '0.000000000000'). -#}
 {% macro decimal_text(expression) -%}
     {{ return(adapter.dispatch('decimal_text', 'recon')(expression)) }}
 {%- endmacro %}
@@ -46,5 +46,5 @@
 {%- endmacro %}
 
 {% macro spark__decimal_text(expression) -%}
-    (case when ({{ expression }}) = 0 then '0' else cast({{ expression }} as string) end)
+    (case when ({{ expression }}) = 0 then '0.0' else cast({{ expression }} as string) end)
 {%- endmacro %}
