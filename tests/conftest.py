@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import socket
 
 import pytest
@@ -55,8 +57,8 @@ def _schedule_for_workers(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for the test workers; tests that need a server are required when CI is set,
-    skipped elsewhere if it is down."""
+    """Groups for the test workers; tests that need a server (or local Spark) are required when
+    CI is set, skipped elsewhere if it is down (not installed)."""
     del config
     _schedule_for_workers(items)
     if os.environ.get("CI"):
@@ -67,4 +69,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             for item in items:
                 if marker in item.keywords:
                     item.add_marker(skip)
+    if not _spark_installed():
+        skip = pytest.mark.skip(reason="no local Spark: pip install -e '.[spark]' and Java 17")
+        for item in items:
+            if "spark" in item.keywords:
+                item.add_marker(skip)
+
+
+def _spark_installed() -> bool:
+    """dbt-spark with PySpark (the `spark` extra) and a Java runtime for its session."""
+    find = importlib.util.find_spec
+    return bool(find("pyspark") and find("dbt.adapters.spark")
+                and (shutil.which("java") or os.environ.get("JAVA_HOME")))
 

@@ -19,3 +19,32 @@
     {{ dbt.concat(["coalesce(" ~ currency ~ ", '')", "' '",
         "coalesce(" ~ amount_text(minor_to_major(amount_minor, currency), currency) ~ ", '?')"]) }}
 {%- endmacro %}
+
+{#- `text` without the trailing characters of `characters` (a string literal): rtrim(text,
+    characters); Spark's two-argument rtrim takes them the other way round. -#}
+{% macro trim_trailing(text, characters) -%}
+    {{ return(adapter.dispatch('trim_trailing', 'recon')(text, characters)) }}
+{%- endmacro %}
+
+{% macro default__trim_trailing(text, characters) -%}
+    rtrim({{ text }}, {{ characters }})
+{%- endmacro %}
+
+{% macro spark__trim_trailing(text, characters) -%}
+    rtrim({{ characters }}, {{ text }})
+{%- endmacro %}
+
+{#- An exact decimal as plain text. Spark writes a decimal as Java's BigDecimal.toString does:
+    zero at scale 12 as '0E-12' (and any value below 10^-6 in E notation), so zero is spelt
+    out there ('0.0', which trailing zeros trim to '0' as DuckDB's '0.000000000000'). -#}
+{% macro decimal_text(expression) -%}
+    {{ return(adapter.dispatch('decimal_text', 'recon')(expression)) }}
+{%- endmacro %}
+
+{% macro default__decimal_text(expression) -%}
+    cast({{ expression }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__decimal_text(expression) -%}
+    (case when ({{ expression }}) = 0 then '0.0' else cast({{ expression }} as string) end)
+{%- endmacro %}

@@ -4,7 +4,7 @@
 
 {#- Tax id: upper-case, letters and digits only ("de 123-456" -> "DE123456"); '' -> null. -#}
 {% macro normalise_tax_id(column) -%}
-    nullif(regexp_replace(upper({{ column }}), '[^A-Z0-9]', '', 'g'), '')
+    nullif({{ regexp_replace_all("upper(" ~ column ~ ")", "'[^A-Z0-9]'", "''") }}, '')
 {%- endmacro %}
 
 
@@ -17,11 +17,11 @@
 #}
 {% macro normalise_name(column) -%}
     {%- set step = namespace(text="lower(" ~ column ~ ")") -%}
-    {%- set step.text = "regexp_replace(" ~ step.text ~ ", '" ~ _name_punctuation() ~ "', '', 'g')" -%}
-    {%- set step.text = "trim(regexp_replace(" ~ step.text ~ ", '\\s+', ' ', 'g'))" -%}
+    {%- set step.text = regexp_replace_all(step.text, "'" ~ _name_punctuation() ~ "'", "''") -%}
+    {%- set step.text = "trim(" ~ regexp_replace_all(step.text, "'\\s+'", "' '") ~ ")" -%}
     {%- for _ in range(3) -%}
-        {%- set step.text = "regexp_replace(" ~ step.text ~ ", '(\\S) ("
-            ~ (legal_suffixes() | join('|')) ~ ")$', '\\1')" -%}
+        {%- set step.text = regexp_replace_all(step.text, "'(\\S) ("
+            ~ (legal_suffixes() | join('|')) ~ ")$'", "'" ~ first_group() ~ "'") -%}
     {%- endfor -%}
     nullif({{ step.text }}, '')
 {%- endmacro %}
@@ -37,4 +37,25 @@
         "srl", "spa", "bv", "nv", "ag", "ab", "oy", "plc", "corp", "corporation", "co", "pty",
         "pte", "kk",
     ]) }}
+{%- endmacro %}
+
+
+{#- Every match of `pattern` (a string literal) in `text` replaced by `replacement` (one too). -#}
+{% macro regexp_replace_all(text, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'recon')(text, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regexp_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{#- Spark's regexp_replace replaces every match; its string literals read a backslash as an
+    escape, so each of the pattern's is doubled. -#}
+{% macro spark__regexp_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ pattern | replace('\\', '\\\\') }}, {{ replacement }})
+{%- endmacro %}
+
+{#- A replacement's reference to the first group: \1, Java's $1 on Spark. -#}
+{% macro first_group() -%}
+    {{ return('$1' if target.type == 'spark' else '\\1') }}
 {%- endmacro %}

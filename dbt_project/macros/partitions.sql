@@ -61,10 +61,11 @@ where {{ in_cycle_window(column) }}
 
 {#-
     The pre-hook of a cycle-partitioned model (dbt_project.yml): on an incremental run, delete
-    the window's partitions; the model's rows (the window's only) are then appended.
+    the window's partitions; the model's rows (the window's only) are then appended. On Spark
+    the tables are partitioned by cycle and insert_overwrite replaces the window's partitions.
 -#}
 {% macro delete_cycle_window(column='cycle') -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and target.type != 'spark' -%}
         {%- set window = cycle_window() -%}
         delete from {{ this }} where {{ column }} between '{{ window[0] }}' and '{{ window[1] }}'
     {%- endif -%}

@@ -86,3 +86,46 @@
         {%- endfor %}
     where 1 = 0)
 {%- endmacro %}
+
+
+{#-
+    On Spark the raw zone's Parquet files are tables of the catalog, so `source()` reads them as
+    on PostgreSQL: the on-run-start hook (dbt_project.yml) (re)creates each source table over its
+    file (the source's meta external_location) with the columns and types it declares, so a
+    missing file reads as an empty table. Other targets need nothing (an empty hook).
+-#}
+{% macro create_raw_tables() -%}
+    {{ return(adapter.dispatch('create_raw_tables', 'recon')()) }}
+{%- endmacro %}
+
+{% macro default__create_raw_tables() -%}
+{%- endmacro %}
+
+{% macro spark__create_raw_tables() -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values() | sort(attribute='unique_id')
+                if node.package_name == project_name -%}
+            {%- set location = node.config.meta.get('external_location') or node.meta.get('external_location') -%}
+            {%- if location -%}
+                {%- set location = location.replace('{name}', node.name) -%}
+                {%- set relation = source(node.source_name, node.name) -%}
+                {%- do run_query("create schema if not exists " ~ relation.schema) -%}
+                {%- do run_query("drop table if exists " ~ relation) -%}
+                {%- call statement('raw_table') -%}
+                    create table {{ relation }} (
+                        {%- for column in node.columns.values() %}
+                        {{ adapter.quote(column.name) }} {{ spark_raw_type(column.data_type) }}
+                        {%- if not loop.last %},{% endif %}
+                        {%- endfor %}
+                    ) using parquet location '{{ location }}'
+                {%- endcall -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The Spark type of a declared raw column type (the extraction contract's names). -#}
+{% macro spark_raw_type(data_type) -%}
+    {%- set types = {'text': 'string', 'timestamptz': 'timestamp_ltz', 'integer': 'int'} -%}
+    {{ return(types.get(data_type | lower, data_type | replace('numeric', 'decimal'))) }}
+{%- endmacro %}

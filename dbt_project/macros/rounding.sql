@@ -52,3 +52,7 @@
 {% macro postgres__int_div(numerator, denominator) -%}
     cast(div({{ numerator }}, {{ denominator }}) as {{ dbt.type_bigint() }})
 {%- endmacro %}
+
+{% macro spark__int_div(numerator, denominator) -%}
+    cast(({{ numerator }}) div ({{ denominator }}) as {{ dbt.type_bigint() }})
+{%- endmacro %}

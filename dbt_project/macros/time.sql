@@ -6,7 +6,17 @@
 
 {#- The UTC wall-clock time of a timestamp with time zone. -#}
 {% macro to_utc_timestamp(column) -%}
+    {{ return(adapter.dispatch('to_utc_timestamp', 'recon')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc_timestamp(column) -%}
     ({{ column }} at time zone 'UTC')
+{%- endmacro %}
+
+{#- Spark reads the instant as a local-time-zone `timestamp`; its wall clock in the session's
+    time zone, which the profile sets to UTC (profiles.yml). -#}
+{% macro spark__to_utc_timestamp(column) -%}
+    cast({{ column }} as timestamp_ntz)
 {%- endmacro %}
 
 

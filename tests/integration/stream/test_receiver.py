@@ -143,7 +143,8 @@ def test_cloudevents_single_and_batch(receiver: Receiver) -> None:
      "application/json", 415, "content type must be"),
     (b"[" + b'"x",' * 400_000 + b'"x"]', "application/cloudevents-batch+json", 413,
      "body larger than"),
-])
+], ids=["truncated", "old-specversion", "no-id", "bad-time", "wrong-content-type",
+        "too-large"])  # short ids: pytest passes the test's id on in PYTEST_CURRENT_TEST
 def test_malformed_usage_bodies_get_a_reason(receiver: Receiver, body: bytes,
                                              content_type: str, status: int,
                                              reason: str) -> None:

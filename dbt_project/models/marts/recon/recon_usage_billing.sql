@@ -19,8 +19,9 @@
 {%- set tolerance = "cast('" ~ var('usage_tolerance', 0) ~ "' as " ~ type_decimal(38, 12) ~ ")" -%}
 {#- An exact quantity (QUANTITY) as text without trailing zeros: 1500, 0.3. -#}
 {%- set quantity_text -%}
-    rtrim(rtrim(cast(cast(QUANTITY as {{ type_decimal(38, 12) }}) as {{ dbt.type_string() }}),
-        '0'), '.')
+    {{ trim_trailing(trim_trailing(
+        decimal_text("cast(QUANTITY as " ~ type_decimal(38, 12) ~ ")"),
+        "'0'"), "'.'") }}
 {%- endset -%}
 
 with periods as (
