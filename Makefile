@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The tests marked `spark` build the dbt project on a local PySpark: `make test` adds the extra.
+# The tests marked `spark` build the dbt project on a local PySpark: `make test-heavy` adds the extra.
 $(SPARK_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $(SPARK_STAMP)

@@ -63,18 +63,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     _schedule_for_workers(items)
     if os.environ.get("CI"):
         return
-    for marker, port, name in (("postgres", 5432, "PostgreSQL"), ("nats", 4222, "NATS")):
-        if not _listening("127.0.0.1", port):
-            skip = pytest.mark.skip(reason=f"{name} is not listening on 127.0.0.1:{port}")
-            for item in items:
-                if marker in item.keywords:
-                    item.add_marker(skip)
+    missing = {marker: f"{name} is not listening on 127.0.0.1:{port}"
+               for marker, port, name in (("postgres", 5432, "PostgreSQL"), ("nats", 4222, "NATS"))
+               if not _listening("127.0.0.1", port)}
     if not _spark_installed():
-        skip = pytest.mark.skip(reason="no local Spark: pip install -e '.[spark]' and Java 17")
+        missing["spark"] = "no local Spark: pip install -e '.[spark]' and Java 17"
+    for marker, reason in missing.items():
+        skip = pytest.mark.skip(reason=reason)
         for item in items:
-            if "spark" in item.keywords:
+            if marker in item.keywords:
                 item.add_marker(skip)
-
 
 def _spark_installed() -> bool:
     """dbt-spark with PySpark (the `spark` extra) and a Java runtime for its session."""
