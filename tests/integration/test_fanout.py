@@ -15,7 +15,7 @@ from recon_pipeline.defs.shared.runs import PID_TAG
 from recon_pipeline.generate import generate
 from recon_pipeline.lib.sources import OBJECT_TABLES
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy]
+pytestmark = [pytest.mark.slow]
 CYCLE = "2026-09"
 #: What a run writes that names the run, its time or its own paths, not the data.
 VOLATILE = {"generated_at", "run_id", "out_dir", "sources_dir", "path", "seconds"}
