@@ -57,9 +57,12 @@ def cycle_reports(
             f"{exc.strerror or exc}{where}; the reports already there are kept as they were: "
             "free space there and run the cycle again")) from None
     published = resolved.published()
-    if published is not None:  # OUT is a URL: the cycle's reports and the ledger go there
+    # OUT is a URL: the reports' folder (reports/<cycle>, its provisional/ or, once the cycle
+    # is signed, close/<cycle>/restatement-<k>) and the ledger go there
+    folder = result.folder.relative_to(resolved.out_dir).as_posix()
+    if published is not None:
         try:
-            published.publish(resolved.out_dir / "reports" / cycle, f"reports/{cycle}")
+            published.publish(result.folder, folder)
             ledger = resolved.out_dir / "exceptions.parquet"
             if ledger.is_file():
                 published.upload(ledger, ledger.name)
@@ -73,6 +76,6 @@ def cycle_reports(
         "largest_findings": dg.MetadataValue.md(markdown_preview(result.mismatches, 10)),
     }
     if published is not None:
-        metadata["published"] = published.child(f"reports/{cycle}").url
+        metadata["published"] = published.child(folder).url
     metadata |= headline_figures(result.summary)
     return dg.MaterializeResult(metadata=metadata)
