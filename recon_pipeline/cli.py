@@ -156,12 +156,25 @@ def _demo(args: argparse.Namespace) -> int:
 def check_command(args: argparse.Namespace) -> int:
     """``recon check``: does ``OUT`` keep the output contract for ``CYCLE``? One line a problem."""
     from recon_pipeline.lib.contract import check_outputs
+    from recon_pipeline.lib.storage import is_url
 
     cycle = parse_cycle_format(args.cycle)
-    out = Path(args.out)
+    # OUT as a URL: its work folder keeps the contract, and the URL holds its published copy
+    settings = Settings.resolve(out_dir=args.out) if is_url(args.out) else None
+    out = settings.out_dir if settings is not None else Path(args.out)
     if not out.is_dir():
         raise SettingsError(f"output directory {out} does not exist: pass the --out of a run")
     problems = check_outputs(out, cycle)
+    if settings is not None and (published := settings.published()) is not None:
+        from recon_pipeline.lib.extract.api import SPILL
+
+        problems += published.unpublished(settings.raw_dir(cycle), f"raw/{cycle}",
+                                          exclude=(SPILL,))
+        from recon_pipeline.lib.reports.write import report_folder
+
+        reports = report_folder(out, cycle)
+        if reports.is_dir():
+            problems += published.unpublished(reports, f"reports/{cycle}")
     for problem in problems:
         print(problem)
     print(f"{cycle}: contract {'kept' if not problems else f'broken ({len(problems)} problems)'}")
@@ -417,7 +430,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = _add(commands, "check", check_command,
                  "check a run's outputs against the output contract (docs/outputs.md)")
-    check.add_argument("out", metavar="OUT", help="the output directory of the run (--out)")
+    check.add_argument("out", metavar="OUT", help="the output directory of the run (--out), "
+                       "or its URL (its work folder, RECON_WORK_DIR, and the published copy)")
     check.add_argument("cycle", metavar="CYCLE", help="the cycle to check (YYYY-MM)")
 
     serve = _add(commands, "serve", serve_command,

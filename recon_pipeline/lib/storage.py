@@ -165,17 +165,37 @@ class Storage:
         whole (:meth:`upload`); files under ``rel`` that ``folder`` no longer has are removed.
         Temporaries (``.*.tmp``) and the top-level folders ``exclude`` names are not copied.
         Returns the number of files copied."""
-        names = sorted(
-            name for name in (p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                              if p.is_file() and not (p.name.startswith(".")
-                                                      and p.name.endswith(".tmp")))
-            if name.split("/", 1)[0] not in exclude)
+        names = _publishable(folder, exclude)
         for name in names:
             self.upload(folder / name, f"{rel}/{name}")
         stale = set(self.child(rel).files()) - set(names)
         for name in sorted(stale):
             self.fs.delete_file(self.path(f"{rel}/{name}"))
         return len(names)
+
+    def unpublished(self, folder: Path, rel: str, *, exclude: tuple[str, ...] = ()
+                    ) -> list[str]:
+        """The files of the local ``folder`` that :meth:`publish` would copy to ``rel`` but that
+        are not there with the same size: one line each, naming the URL."""
+        problems = []
+        for name in _publishable(folder, exclude):
+            target = f"{rel}/{name}"
+            info = self.fs.get_file_info(self.path(target))
+            if info.type != pafs.FileType.File:
+                problems.append(f"{self.child(target).url} is missing (not published)")
+            elif info.size != (folder / name).stat().st_size:
+                problems.append(f"{self.child(target).url} differs from {folder / name}")
+        return problems
+
+
+def _publishable(folder: Path, exclude: tuple[str, ...]) -> list[str]:
+    """The files under ``folder`` a publish copies, as sorted relative paths: not temporaries
+    (``.*.tmp``), not what the top-level folders ``exclude`` names hold."""
+    return sorted(
+        name for name in (p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                          if p.is_file() and not (p.name.startswith(".")
+                                                  and p.name.endswith(".tmp")))
+        if name.split("/", 1)[0] not in exclude)
 
 
 def resolve(text: str | os.PathLike[str]) -> Storage:

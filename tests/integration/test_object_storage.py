@@ -71,6 +71,15 @@ def test_run_publishes_the_raw_zone_and_reports_to_a_url(
         assert mismatches.num_rows > 0
         assert mismatches.equals(pq.read_table(reports / "mismatches.parquet"))
         assert "exceptions.parquet" in published
+
+        # recon check of the URL: the work folder's contract and the published copy
+        assert cli.main(["check", url, CYCLE]) == 0, capsys.readouterr().out
+        assert capsys.readouterr().out.endswith(f"{CYCLE}: contract kept\n")
+        memory.rm_file(f"/{bucket}/out/raw/{CYCLE}/billing/invoices.parquet")
+        assert cli.main(["check", url, CYCLE]) == 1
+        assert capsys.readouterr().out.splitlines() == [
+            f"{url}/raw/{CYCLE}/billing/invoices.parquet is missing (not published)",
+            f"{CYCLE}: contract broken (1 problems)"]
     finally:
         if memory.exists(f"/{bucket}"):
             memory.rm(f"/{bucket}", recursive=True)

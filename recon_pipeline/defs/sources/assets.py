@@ -130,12 +130,14 @@ def raw_quarantine(
 def publish_raw_zone(resolved: Settings, cycle: str) -> str | None:
     """When OUT is a URL, copy the cycle's raw zone there (tables, quarantine, file counts,
     inventory and the extraction stamps; not the spill folder); its URL, else None."""
+    from recon_pipeline.lib.extract.api import SPILL
+
     published = resolved.published()
     if published is None:
         return None
     rel = f"raw/{cycle}"
     try:
-        published.publish(resolved.raw_dir(cycle), rel, exclude=("_tmp",))
+        published.publish(resolved.raw_dir(cycle), rel, exclude=(SPILL,))
     except OSError as exc:
         raise dg.Failure(description=f"cannot publish the raw zone of {cycle} to "
                          f"{published.url}: {exc}") from None
