@@ -191,8 +191,8 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         sources = Path(sources_dir or env.get(ENV_SOURCES_DIR) or DEFAULT_SOURCES_DIR)
-        out, out_url = _out_location(str(out_dir or env.get(ENV_OUT_DIR) or DEFAULT_OUT_DIR),
-                                     env)
+        out, out_url = out_location(str(out_dir or env.get(ENV_OUT_DIR) or DEFAULT_OUT_DIR),
+                                    env)
         url = erp_url or env.get(ENV_ERP_URL) or default_erp_url(sources)
         config_text = config_file or env.get(ENV_CONFIG)
         config = Path(config_text).absolute() if config_text else None
@@ -292,12 +292,14 @@ class Settings:
             ) from None
 
 
-def _out_location(text: str, env: Mapping[str, str]) -> tuple[Path, str | None]:
+def out_location(text: str, environ: Mapping[str, str] | None = None
+                 ) -> tuple[Path, str | None]:
     """(local OUT folder, OUT's URL or None) of OUT as given: a plain path or a ``file://``
     URL is the local folder itself; any other URL keeps its raw zone and reports there and
     the rest in ``RECON_WORK_DIR``, by default a folder of the user's cache named after it."""
     from recon_pipeline.lib.storage import StorageError, resolve
 
+    env = os.environ if environ is None else environ
     try:
         where = resolve(text)
     except StorageError as exc:
