@@ -207,7 +207,7 @@ class Settings:
             raise SettingsError(
                 f"reporting currency {currency!r} is not an ISO 4217 code such as USD or EUR"
             )
-        return cls(sources.absolute(), out.absolute(), url, currency, config, out_url)
+        return cls(sources.absolute(), out.absolute(), url, currency, config, out_url=out_url)
 
     def recon_config(self) -> ReconConfig:
         """Tolerances, windows and severities of this run (config/recon.yml and ``config_file``)."""
