@@ -78,7 +78,7 @@ def run_command(args: argparse.Namespace) -> int:
         load_config_file(config)  # a bad file stops the run here, in one line
     overrides = {
         "sources_dir": str(Path(_given(args.sources, "--sources", ENV_SOURCES_DIR)).absolute()),
-        "out_dir": str(Path(_given(args.out, "--out", ENV_OUT_DIR)).absolute()),
+        "out_dir": _out_given(args.out),
         "erp_url": args.erp_url,
         "config_file": str(config) if config else None,
     }
@@ -156,12 +156,25 @@ def _demo(args: argparse.Namespace) -> int:
 def check_command(args: argparse.Namespace) -> int:
     """``recon check``: does ``OUT`` keep the output contract for ``CYCLE``? One line a problem."""
     from recon_pipeline.lib.contract import check_outputs
+    from recon_pipeline.lib.storage import is_url
 
     cycle = parse_cycle_format(args.cycle)
-    out = Path(args.out)
+    # OUT as a URL: its work folder keeps the contract, and the URL holds its published copy
+    settings = Settings.resolve(out_dir=args.out) if is_url(args.out) else None
+    out = settings.out_dir if settings is not None else Path(args.out)
     if not out.is_dir():
         raise SettingsError(f"output directory {out} does not exist: pass the --out of a run")
     problems = check_outputs(out, cycle)
+    if settings is not None and (published := settings.published()) is not None:
+        from recon_pipeline.lib.extract.api import SPILL
+
+        problems += published.unpublished(settings.raw_dir(cycle), f"raw/{cycle}",
+                                          exclude=(SPILL,))
+        from recon_pipeline.lib.reports.write import report_folder
+
+        reports = report_folder(out, cycle)
+        if reports.is_dir():
+            problems += published.unpublished(reports, f"reports/{cycle}")
     for problem in problems:
         print(problem)
     print(f"{cycle}: contract {'kept' if not problems else f'broken ({len(problems)} problems)'}")
@@ -214,6 +227,14 @@ def _given(value: str | None, option: str, variable: str) -> str:
     return given
 
 
+def _out_given(value: str | None) -> str:
+    """OUT as given (``--out``, else ``RECON_OUT_DIR``): a URL as it is, a path made absolute."""
+    from recon_pipeline.lib.storage import is_url
+
+    given = _given(value, "--out", ENV_OUT_DIR)
+    return given if is_url(given) else str(Path(given).absolute())
+
+
 def _preflight(overrides: Mapping[str, str | None]) -> Settings:
     """Everything that can stop a run before it starts, each with a one-line message."""
     settings = Settings.resolve(
@@ -230,6 +251,15 @@ def _preflight(overrides: Mapping[str, str | None]) -> Settings:
         raise SettingsError(
             f"cannot create the output directory {settings.out_dir}: {exc.strerror}"
         ) from None
+    published = settings.published()
+    if published is not None:
+        try:  # reachable, credentials accepted: a run does not fail only when it publishes
+            published.fs.get_file_info(published.base)
+        except Exception as exc:  # each filesystem raises its own errors
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SettingsError(f"cannot reach {settings.out_url}: {reason}") from None
+        print(f"OUT is {settings.out_url}: raw zone and reports published there; warehouse, "
+              f"dbt artifacts and run lock in {settings.out_dir} (RECON_WORK_DIR)")
     return settings
 
 
@@ -377,7 +407,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--sources", metavar="DIR",
                      help=f"sources directory (default: ${ENV_SOURCES_DIR})")
     run.add_argument("--cycle", required=True, metavar="YYYY-MM", help="close cycle (a month)")
-    run.add_argument("--out", metavar="DIR", help=f"output directory (default: ${ENV_OUT_DIR})")
+    run.add_argument("--out", metavar="DIR", help=f"output directory, or a URL such as "
+                     f"s3://bucket/recon (default: ${ENV_OUT_DIR}; docs/outputs.md)")
     run.add_argument(
         "--erp-url",
         metavar="URL",
@@ -399,7 +430,8 @@ def _parser() -> argparse.ArgumentParser:
 
     check = _add(commands, "check", check_command,
                  "check a run's outputs against the output contract (docs/outputs.md)")
-    check.add_argument("out", metavar="OUT", help="the output directory of the run (--out)")
+    check.add_argument("out", metavar="OUT", help="the output directory of the run (--out), "
+                       "or its URL (its work folder, RECON_WORK_DIR, and the published copy)")
     check.add_argument("cycle", metavar="CYCLE", help="the cycle to check (YYYY-MM)")
 
     serve = _add(commands, "serve", serve_command,

@@ -24,10 +24,17 @@ Add = Callable[..., argparse.ArgumentParser]
 
 
 def _out(args: argparse.Namespace) -> Path:
+    """OUT's local folder: the folder given, or the work folder of a URL (RECON_WORK_DIR), where
+    the ledger and the close packages live."""
+    from recon_pipeline.settings import SettingsError, out_location
+
     out = args.out or os.environ.get("RECON_OUT_DIR")
     if not out:
         raise WorkflowError("name the output directory: --out DIR (or set RECON_OUT_DIR)")
-    return Path(out)
+    try:
+        return out_location(out)[0]
+    except SettingsError as exc:
+        raise WorkflowError(str(exc)) from None
 
 
 def _user(args: argparse.Namespace) -> User:

@@ -26,9 +26,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from recon_pipeline.lib.config import ReconConfig
+    from recon_pipeline.lib.storage import Storage
 
 ENV_SOURCES_DIR = "RECON_SOURCES_DIR"
 ENV_OUT_DIR = "RECON_OUT_DIR"
+#: The local work folder when OUT is a URL (docs/outputs.md, "Object storage").
+ENV_WORK_DIR = "RECON_WORK_DIR"
 ENV_ERP_URL = "RECON_ERP_URL"
 ENV_ERP_PASSWORD = "RECON_ERP_PASSWORD"
 #: ERP URL backends that name a file, not a server: RECON_ERP_PASSWORD is not added to them.
@@ -166,6 +169,11 @@ class Settings:
     erp_url: str
     reporting_currency: str
     config_file: Path | None = None
+    #: OUT when it is a URL (``s3://bucket/recon``, any fsspec URL): the raw zone and the
+    #: reports are published there, and :attr:`out_dir` is then the local work folder that
+    #: keeps what cannot live on an object store (warehouse, run lock, dbt artifacts). None
+    #: when OUT is a local folder (a plain path or a ``file://`` URL).
+    out_url: str | None = None
 
     @classmethod
     def resolve(
@@ -183,7 +191,8 @@ class Settings:
         """
         env = os.environ if environ is None else environ
         sources = Path(sources_dir or env.get(ENV_SOURCES_DIR) or DEFAULT_SOURCES_DIR)
-        out = Path(out_dir or env.get(ENV_OUT_DIR) or DEFAULT_OUT_DIR)
+        out, out_url = out_location(str(out_dir or env.get(ENV_OUT_DIR) or DEFAULT_OUT_DIR),
+                                    env)
         url = erp_url or env.get(ENV_ERP_URL) or default_erp_url(sources)
         config_text = config_file or env.get(ENV_CONFIG)
         config = Path(config_text).absolute() if config_text else None
@@ -198,7 +207,7 @@ class Settings:
             raise SettingsError(
                 f"reporting currency {currency!r} is not an ISO 4217 code such as USD or EUR"
             )
-        return cls(sources.absolute(), out.absolute(), url, currency, config)
+        return cls(sources.absolute(), out.absolute(), url, currency, config, out_url=out_url)
 
     def recon_config(self) -> ReconConfig:
         """Tolerances, windows and severities of this run (config/recon.yml and ``config_file``)."""
@@ -220,6 +229,12 @@ class Settings:
     def raw_dir(self, cycle: str) -> Path:
         """Raw zone of ``cycle``: the sources landed as Parquet, read by the dbt project."""
         return self.out_dir / "raw" / cycle
+
+    def published(self) -> Storage | None:
+        """Where the raw zone and the reports are published when OUT is a URL, else None."""
+        from recon_pipeline.lib.storage import resolve
+
+        return resolve(self.out_url) if self.out_url else None
 
     def erp_url_with_secret(self, environ: Mapping[str, str] | None = None) -> URL:
         """The ERP URL to connect with: ``RECON_ERP_PASSWORD``, if set, supplies the password
@@ -275,6 +290,28 @@ class Settings:
             raise SettingsError(
                 f"cannot reach the ERP at {self.erp_display_url()} ({reason}); {what_to_do}"
             ) from None
+
+
+def out_location(text: str, environ: Mapping[str, str] | None = None
+                 ) -> tuple[Path, str | None]:
+    """(local OUT folder, OUT's URL or None) of OUT as given: a plain path or a ``file://``
+    URL is the local folder itself; any other URL keeps its raw zone and reports there and
+    the rest in ``RECON_WORK_DIR``, by default a folder of the user's cache named after it."""
+    from recon_pipeline.lib.storage import StorageError, resolve
+
+    env = os.environ if environ is None else environ
+    try:
+        where = resolve(text)
+    except StorageError as exc:
+        raise SettingsError(f"{exc}; check --out / {ENV_OUT_DIR}") from None
+    if where.local is not None:
+        return where.local, None
+    work = env.get(ENV_WORK_DIR)
+    if not work:
+        cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", where.url).strip("_")
+        work = str(cache / "recon-pipeline" / name)
+    return Path(work), where.url
 
 
 def check_sources_dir(path: Path) -> None:

@@ -56,11 +56,26 @@ def cycle_reports(
             f"cannot write the reports of {cycle} under {resolved.out_dir}: "
             f"{exc.strerror or exc}{where}; the reports already there are kept as they were: "
             "free space there and run the cycle again")) from None
+    published = resolved.published()
+    # OUT is a URL: the reports' folder (reports/<cycle>, its provisional/ or, once the cycle
+    # is signed, close/<cycle>/restatement-<k>) and the ledger go there
+    folder = result.folder.relative_to(resolved.out_dir).as_posix()
+    if published is not None:
+        try:
+            published.publish(result.folder, folder)
+            ledger = resolved.out_dir / "exceptions.parquet"
+            if ledger.is_file():
+                published.upload(ledger, ledger.name)
+        except OSError as exc:
+            raise dg.Failure(description=f"cannot publish the reports of {cycle} to "
+                             f"{published.url}: {exc}") from None
     metadata: dict[str, dg.RawMetadataValue] = {
         "dagster/row_count": result.mismatches.num_rows,
         "provisional": provisional,
         "folder": dg.MetadataValue.path(str(result.folder)),
         "largest_findings": dg.MetadataValue.md(markdown_preview(result.mismatches, 10)),
     }
+    if published is not None:
+        metadata["published"] = published.child(folder).url
     metadata |= headline_figures(result.summary)
     return dg.MaterializeResult(metadata=metadata)

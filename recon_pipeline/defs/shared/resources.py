@@ -33,7 +33,9 @@ class ReconSettings(dg.ConfigurableResource):
     )
     out_dir: str | None = Field(
         default=None,
-        description=f"Output directory. Empty: ${ENV_OUT_DIR}, else {DEFAULT_OUT_DIR}.",
+        description=f"Output directory, or a URL (s3://bucket/recon, any fsspec URL: the raw "
+        f"zone and reports go there, the rest to $RECON_WORK_DIR; docs/outputs.md). Empty: "
+        f"${ENV_OUT_DIR}, else {DEFAULT_OUT_DIR}.",
     )
     erp_url: str | None = Field(
         default=None,

@@ -20,7 +20,7 @@ from recon_pipeline.defs.sources.extraction import RAW_KEYS
 from recon_pipeline.lib.atomic import write_bytes
 from recon_pipeline.lib.inventory import missing_systems, scan_sources, summary_markdown
 from recon_pipeline.lib.operations.fingerprint import fingerprint_path, record_sources_fingerprint
-from recon_pipeline.settings import SettingsError
+from recon_pipeline.settings import Settings, SettingsError
 
 
 @one_run_per_cycle
@@ -105,8 +105,10 @@ def raw_quarantine(
 
     from recon_pipeline.lib.extract.api import combine_parts
 
-    raw_dir = settings.resolve().raw_dir(context.partition_key)
+    resolved = settings.resolve()
+    raw_dir = resolved.raw_dir(context.partition_key)
     quarantine_path, counts_path = combine_parts(raw_dir)
+    published = publish_raw_zone(resolved, context.partition_key)
     quarantine = pq.read_table(quarantine_path)
     counts = pq.read_table(counts_path).to_pylist()
     by_source: dict[str, list[int]] = {}
@@ -121,4 +123,22 @@ def raw_quarantine(
         "rows_quarantined": quarantine.num_rows,
         "path": dg.MetadataValue.path(str(quarantine_path)),
         "by_source": dg.MetadataValue.md(table),
+        **({"published": published} if published else {}),
     })
+
+
+def publish_raw_zone(resolved: Settings, cycle: str) -> str | None:
+    """When OUT is a URL, copy the cycle's raw zone there (tables, quarantine, file counts,
+    inventory and the extraction stamps; not the spill folder); its URL, else None."""
+    from recon_pipeline.lib.extract.api import SPILL
+
+    published = resolved.published()
+    if published is None:
+        return None
+    rel = f"raw/{cycle}"
+    try:
+        published.publish(resolved.raw_dir(cycle), rel, exclude=(SPILL,))
+    except OSError as exc:
+        raise dg.Failure(description=f"cannot publish the raw zone of {cycle} to "
+                         f"{published.url}: {exc}") from None
+    return published.child(rel).url

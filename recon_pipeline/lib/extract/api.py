@@ -16,6 +16,9 @@ from recon_pipeline.lib.extract.objects import OBJECTS, Options, clean_temp, run
 from recon_pipeline.lib.extract.report import ExtractReport, ObjectReport, combine
 from recon_pipeline.lib.sources import sources_dir_problem
 
+#: The raw zone's folder of extraction spill files (DuckDB temp files): never published.
+SPILL = "_tmp"
+
 
 def check_sources(sources: Path) -> None:
     """Raise :class:`SourceError` unless ``sources`` is a sources directory (docs/sources.md)."""
@@ -51,8 +54,8 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
             reused.seconds = time.perf_counter() - started
             return reused
     # Own spill folder with a unique name: objects, and runs sharing out_dir, may run at once.
-    (out_dir / "_tmp").mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=name.replace("/", "__") + ".", dir=out_dir / "_tmp"))
+    (out_dir / SPILL).mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=name.replace("/", "__") + ".", dir=out_dir / SPILL))
     con = sqlkit.connect(temp, memory_limit)
     try:
         report = run_object(con, name, sources, out_dir, erp_url, Options(chunk_bytes, workers))

@@ -84,3 +84,15 @@ def test_exceptions_flow_from_the_command_line(
     assert "approve pending -> approved" in text
     code, _, err = recon(monkeypatch, capsys, "pat", "close", "submit", "--cycle", CYCLE, *o)
     assert code == 1 and f"{LARGE} (payment_amount_mismatch) is blocking and not waived" in err
+
+
+def test_workflow_commands_take_out_as_a_url(
+        out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """With OUT a URL (docs/outputs.md, "Object storage") the ledger is in its work folder."""
+    monkeypatch.setenv("RECON_WORK_DIR", str(out))
+    args = ("exceptions", "list", "--cycle", CYCLE, "--json")
+    by_folder = recon(monkeypatch, capsys, None, *args, "--out", str(out))
+    by_url = recon(monkeypatch, capsys, None, *args, "--out", "memory://bucket/recon")
+    assert by_url == by_folder and by_url[0] == 0 and SMALL in by_url[1]
+    code, _, err = recon(monkeypatch, capsys, None, *args, "--out", "nosuchfs://bucket/recon")
+    assert code != 0 and "Protocol not known: nosuchfs" in err and len(err.splitlines()) == 1
