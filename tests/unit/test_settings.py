@@ -65,6 +65,15 @@ def test_bad_reporting_currency() -> None:
         Settings.resolve(reporting_currency="dollars", environ={})
 
 
+def test_warehouse_explicit_beats_environment_beats_default() -> None:
+    assert Settings.resolve(environ={}).warehouse == "duckdb"
+    assert Settings.resolve(environ={"RECON_WAREHOUSE": "Spark"}).warehouse == "spark"
+    assert Settings.resolve(warehouse="duckdb",
+                            environ={"RECON_WAREHOUSE": "spark"}).warehouse == "duckdb"
+    with pytest.raises(SettingsError, match="RECON_WAREHOUSE"):
+        Settings.resolve(environ={"RECON_WAREHOUSE": "snowflake"})
+
+
 def test_erp_password_from_environment_only_when_connecting() -> None:
     env = {"RECON_ERP_URL": "postgresql+psycopg://recon@db:5432/erp", "RECON_ERP_PASSWORD": "pw"}
     settings = Settings.resolve(environ=env)
