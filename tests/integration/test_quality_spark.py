@@ -44,7 +44,7 @@ FAULTY: dict[tuple[str, str], list[dict[str, Any]]] = {
     ],
     ("erp", "gl_journal_lines"): [
         *GL_JOURNAL_LINES,
-        {**GL_JOURNAL_LINES[0], "line_no": 99, "debit": Decimal("0.01"),
+        {**GL_JOURNAL_LINES[6], "line_no": 99, "debit": Decimal("0.01"),
          "credit": Decimal("0")},
     ],
 }
@@ -129,7 +129,10 @@ def test_the_planted_faults_fail_on_spark(
     assert (row["charge_id"], row["amount"], row["amount_refunded"], row["created_at"]) == \
         ("ch_bad", 300, 301, "2026-09-05T00:00:00+00:00")
     assert not _outcome(spark, "raw.payments.charges", "balance_transaction_known").success
-    assert not _outcome(spark, "raw.erp.gl_journal_lines", "journal_balanced").success
+    journal = _outcome(spark, "raw.erp.gl_journal_lines", "journal_balanced")
+    assert (journal.success, journal.unexpected) == (False, 3)  # every line of journal J4
+    assert {Decimal(row["debit"]) for row in journal.examples} == \
+        {Decimal("0.01"), Decimal("0"), Decimal("22.02")}
     assert not _outcome(spark, "raw.quarantine", "no_rows_quarantined").success
     failed = {(s.suite, e.check) for s in spark.suites for e in s.expectations
               if not e.success}
@@ -158,3 +161,13 @@ def test_spark_frames_keep_the_exact_types(raw_zone: FrameSources, suites: list[
                 elif pa.types.is_timestamp(field.type):
                     assert field.type.tz == "UTC" and kind == T.TimestampType(), \
                         (suite.name, field.name)
+
+
+def test_data_docs_render_the_spark_results(
+        both: tuple[CycleValidation, CycleValidation], tmp_path: Path) -> None:
+    from recon_pipeline.lib.quality.docs import write_data_docs
+
+    _, spark = both
+    index = write_data_docs(spark.gx_results, tmp_path / "data_docs", title="Spark")
+    text = Path(index).read_text(encoding="utf-8")
+    assert "raw.billing.customers" in text and "Spark" in text
