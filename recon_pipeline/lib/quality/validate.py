@@ -215,8 +215,8 @@ class _ArrowFrame(_Frame):
         import pandas as pd
 
         # In the canonical order, so GX's first unexpected rows (the examples) are the rows
-        # the Spark path picks (_SparkFrame.examples).
-        self.table = table.sort_by([(c, "ascending", "at_end") for c in table.column_names]
+        # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default).
+        self.table = table.sort_by([(c, "ascending") for c in table.column_names]
                                    ) if table.num_columns else table
         self.data = self.table.to_pandas(types_mapper=pd.ArrowDtype)
         self.rows = self.table.num_rows
