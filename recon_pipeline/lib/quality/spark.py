@@ -159,3 +159,18 @@ def read_frame_spark(spark: SparkSession, suite: str, src: FrameSources,
         return spark.sql(sql, args=params or None)
     except AnalysisException as exc:
         raise FrameError(f"cannot read the data of suite {suite}: {exc}") from None
+
+
+def spark_waived_keys(spark: SparkSession, out: Path,
+                      cycle: str) -> frozenset[tuple[str, str, str]]:
+    """``lib.workflow.gate.cycle_waived_keys`` when the findings are in the Spark catalog: the
+    keys of the cycle's findings that an approved waiver covers."""
+    from recon_pipeline.lib.workflow.gate import approved_waivers, waived_keys
+
+    schema, table = WAREHOUSE_PLACEHOLDERS["marts_fct_mismatches"]
+    if not approved_waivers(out) or not spark.catalog.tableExists(f"{schema}.{table}"):
+        return frozenset()
+    from pyspark.sql import functions as F
+
+    findings = spark.table(f"{schema}.{table}").where(F.col("cycle") == cycle)
+    return waived_keys(out, cycle, findings.toArrow().to_pylist())
