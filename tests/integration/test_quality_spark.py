@@ -86,6 +86,63 @@ def both(raw_zone: FrameSources, suites: list[SuiteDef],
             validate_cycle(suites, raw_zone, now=NOW, engine="spark", spark=spark))
 
 
+def _findings() -> tuple[pa.Table, pa.Table, tuple[str, str, str]]:
+    """The warehouse's findings and coverage (this cycle's and another's) and the key of a
+    blocking finding an approved waiver covers: one blocking finding stays, so the gate fails."""
+    from datetime import date
+
+    from recon_pipeline.lib.registry import REGISTRY
+
+    blocking = next(c for c in REGISTRY if c.blocking)
+    other = next(c for c in REGISTRY if not c.blocking and c.recon != blocking.recon)
+    rows = [
+        (CYCLE, blocking, "in_1", date(2026, 9, 1), "8000.00"),
+        (CYCLE, blocking, "in_2", None, "2500.10"),
+        (CYCLE, other, "ch_1", None, "0.01"),
+        ("2026-08", blocking, "in_0", None, "99999.99"),
+    ]
+    mismatches = pa.Table.from_pylist([
+        {"cycle": cycle, "recon": c.recon, "category": c.category, "severity": c.severity,
+         "object_id": object_id, "period_start": start, "currency": "usd",
+         "leakage_amount_reporting": Decimal(amount)}
+        for cycle, c, object_id, start, amount in rows], schema=pa.schema([
+            ("cycle", pa.string()), ("recon", pa.string()), ("category", pa.string()),
+            ("severity", pa.string()), ("object_id", pa.string()), ("period_start", pa.date32()),
+            ("currency", pa.string()), ("leakage_amount_reporting", pa.decimal128(18, 2))]))
+    coverage = pa.Table.from_pylist([
+        {"cycle": CYCLE, "recon": blocking.recon, "objects_checked": 4},
+        {"cycle": CYCLE, "recon": other.recon, "objects_checked": 10},
+        {"cycle": CYCLE, "recon": other.recon, "objects_checked": 10},
+    ], schema=pa.schema([("cycle", pa.string()), ("recon", pa.string()),
+                         ("objects_checked", pa.int64())]))
+    return mismatches, coverage, (blocking.category, "in_2", "")
+
+
+@pytest.fixture(scope="module")
+def marts_both(raw_zone: FrameSources,
+               spark: Any) -> tuple[CycleValidation, CycleValidation]:
+    """The marts' suites on both engines: the findings in the DuckDB warehouse and in the Spark
+    catalog (as dbt builds them on either)."""
+    import dataclasses
+
+    import duckdb
+
+    mismatches, coverage, waived = _findings()
+    with duckdb.connect(str(raw_zone.warehouse)) as con:
+        con.execute("create schema marts")
+        for name, table in (("fct_mismatches", mismatches), ("fct_recon_coverage", coverage)):
+            con.register("t", table)
+            con.execute(f"create table marts.{name} as select * from t")
+            con.unregister("t")
+    spark.sql("create database if not exists marts")
+    for name, table in (("fct_mismatches", mismatches), ("fct_recon_coverage", coverage)):
+        spark.createDataFrame(table).write.saveAsTable(f"marts.{name}")
+    suites = [s for s in load_suites() if s.name.startswith("marts.")]
+    src = dataclasses.replace(raw_zone, waived=frozenset({waived}))
+    return (validate_cycle(suites, src, now=NOW),
+            validate_cycle(suites, src, now=NOW, engine="spark", spark=spark))
+
+
 def _stable(validation: CycleValidation) -> dict[str, Any]:
     """validation.json without what differs from run to run (times)."""
     data = validation.to_json()
@@ -100,17 +157,19 @@ def _outcome(validation: CycleValidation, suite: str, check: str) -> Any:
     return next(e for e in found.expectations if e.check == check)
 
 
-def test_spark_validates_the_suites_as_pandas_does(
-        both: tuple[CycleValidation, CycleValidation]) -> None:
-    pandas, spark = both
+def _assert_same(pandas: CycleValidation, spark: CycleValidation) -> None:
     assert [s.suite for s in spark.suites] == [s.suite for s in pandas.suites]
     for p, s in zip(pandas.suites, spark.suites, strict=True):
         assert s.rows == p.rows, s.suite
         for pe, se in zip(p.expectations, s.expectations, strict=True):
             assert se.error is None, (s.suite, se.check, se.error)
-            assert (se.check, se.success, se.evaluated, se.unexpected, se.observed) == \
-                (pe.check, pe.success, pe.evaluated, pe.unexpected, pe.observed), s.suite
+            assert se == pe, s.suite
     assert _stable(spark) == _stable(pandas)
+
+
+def test_spark_validates_the_suites_as_pandas_does(
+        both: tuple[CycleValidation, CycleValidation]) -> None:
+    _assert_same(*both)
 
 
 def test_the_planted_faults_fail_on_spark(
@@ -171,3 +230,15 @@ def test_data_docs_render_the_spark_results(
     index = write_data_docs(spark.gx_results, tmp_path / "data_docs", title="Spark")
     text = Path(index).read_text(encoding="utf-8")
     assert "raw.billing.customers" in text and "Spark" in text
+
+
+def test_the_marts_suites_read_the_spark_catalog_as_pandas_reads_duckdb(
+        marts_both: tuple[CycleValidation, CycleValidation]) -> None:
+    _assert_same(*marts_both)
+    _, spark = marts_both
+    gate = _outcome(spark, "marts.fct_mismatches", "no_blocking_findings")
+    # in_1 is blocking; in_2 too but waived; ch_1 is not blocking; in_0 is another cycle's.
+    assert (gate.success, gate.unexpected) == (False, 1)
+    assert [row["object_id"] for row in gate.examples] == ["in_1"]
+    leakage = _outcome(spark, "marts.fct_mismatches", "leakage_within_limit")
+    assert (leakage.success, leakage.observed) == (False, "10500.11")

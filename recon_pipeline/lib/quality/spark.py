@@ -48,7 +48,7 @@ def session_conf(out_dir: Path, environ: Mapping[str, str] | None = None) -> dic
     """The Spark settings of the dbt profile's ``spark`` target for ``out_dir``: its
     ``server_side_parameters`` rendered as dbt renders them (``env_var``, ``var('out_dir')``)."""
     import jinja2
-    import yaml  # type: ignore[import-untyped]
+    import yaml  # type: ignore[import-untyped,unused-ignore]
 
     env = os.environ if environ is None else environ
     profile = yaml.safe_load(PROFILES.read_text(encoding="utf-8"))
