@@ -200,7 +200,7 @@ FRAMES: dict[str, str] = {
                      as objects_with_findings
             from {marts_fct_mismatches} where cycle = $cycle group by recon),
         checked as (
-            select recon, sum(objects_checked) as objects_checked
+            select recon, cast(sum(objects_checked) as bigint) as objects_checked
             from {marts_fct_recon_coverage} where cycle = $cycle group by recon)
         select r.recon, coalesce(c.objects_checked, 0) as objects_checked,
                coalesce(f.objects_with_findings, 0) as objects_with_findings,
