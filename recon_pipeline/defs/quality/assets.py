@@ -106,7 +106,7 @@ def expectation_results(
     warehouse = resolved.out_dir / "warehouse.duckdb"
     try:
         suites = load_suites()
-        waived = cycle_waived_keys(resolved.out_dir, warehouse, cycle)
+        waived = cycle_waived_keys(resolved.out_dir, cycle, resolved.warehouse)
         validation = validate_cycle(
             suites, FrameSources(resolved.raw_dir(cycle), warehouse, cycle, waived),
             now=datetime.now(UTC))
