@@ -6,6 +6,7 @@ check finds conflicting copies, and an identical copy must collapse on both engi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -82,10 +83,12 @@ def suites() -> list[SuiteDef]:
 def spark(raw_zone: FrameSources) -> Iterator[Any]:
     """One local session for the module, configured as the dbt profile's spark target."""
     from recon_pipeline.lib.quality.spark import spark_session
+    from tests.dbt.test_spark_parity import QUICK_SESSION
 
-    session = spark_session(raw_zone.raw_dir.parents[1])
-    # Rows by the dozen: compiling each of GX's queries costs more than interpreting it.
-    session.conf.set("spark.sql.codegen.wholeStage", "false")
+    # The dbt tests' session for a few hundred rows (no codegen, serial GC, ...), with the Hive
+    # catalog kept: the marts' suites read the tables from it.
+    quick = {key: value for key, value in QUICK_SESSION if key != "RECON_SPARK_CATALOG"}
+    session = spark_session(raw_zone.raw_dir.parents[1], {**os.environ, **quick})
     yield session
     session.stop()
 

@@ -107,12 +107,7 @@ def expectation_results(
     warehouse = resolved.out_dir / "warehouse.duckdb"
     try:
         suites = load_suites()
-        if resolved.warehouse == "spark":
-            from recon_pipeline.lib.quality.spark import spark_session, spark_waived_keys
-
-            waived = spark_waived_keys(spark_session(resolved.out_dir), resolved.out_dir, cycle)
-        else:
-            waived = cycle_waived_keys(resolved.out_dir, warehouse, cycle)
+        waived = cycle_waived_keys(resolved.out_dir, cycle, resolved.warehouse)
         # The suites are validated on the engine that holds the data: GX's Spark datasource
         # when the warehouse is Spark (docs/spark.md, "Quality on Spark"), else DuckDB frames
         # through GX's pandas datasource.

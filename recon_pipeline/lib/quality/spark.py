@@ -75,15 +75,16 @@ def spark_session(out_dir: Path, environ: Mapping[str, str] | None = None) -> Sp
     from pyspark.sql import SparkSession
 
     conf = session_conf(out_dir, environ)
-    builder = SparkSession.builder.appName("recon quality")
     spark_dir = Path(out_dir) / "spark"
     spark_dir.mkdir(parents=True, exist_ok=True)
     # Derby (the local catalog) writes its log beside the catalog, not in the working directory.
-    builder = builder.config("spark.driver.extraJavaOptions",
-                             f"-Dderby.system.home={spark_dir.as_posix()}")
+    java = "spark.driver.extraJavaOptions"
+    conf[java] = f"{conf.get(java, '')} -Dderby.system.home={spark_dir.as_posix()}".strip()
+    builder = SparkSession.builder.appName("recon quality")
     for key, value in conf.items():
         builder = builder.config(key, value)
-    session = builder.enableHiveSupport().getOrCreate()
+    # The profile's catalog (spark.sql.catalogImplementation, hive by default) holds the marts.
+    session = builder.getOrCreate()
     # A session that existed already (getOrCreate) still gets the settings a frame relies on.
     for key in ("spark.sql.session.timeZone", "spark.sql.timestampType"):
         if key in conf:
@@ -160,17 +161,3 @@ def read_frame_spark(spark: SparkSession, suite: str, src: FrameSources,
     except AnalysisException as exc:
         raise FrameError(f"cannot read the data of suite {suite}: {exc}") from None
 
-
-def spark_waived_keys(spark: SparkSession, out: Path,
-                      cycle: str) -> frozenset[tuple[str, str, str]]:
-    """``lib.workflow.gate.cycle_waived_keys`` when the findings are in the Spark catalog: the
-    keys of the cycle's findings that an approved waiver covers."""
-    from recon_pipeline.lib.workflow.gate import approved_waivers, waived_keys
-
-    schema, table = WAREHOUSE_PLACEHOLDERS["marts_fct_mismatches"]
-    if not approved_waivers(out) or not spark.catalog.tableExists(f"{schema}.{table}"):
-        return frozenset()
-    from pyspark.sql import functions as F
-
-    findings = spark.table(f"{schema}.{table}").where(F.col("cycle") == cycle)
-    return waived_keys(out, cycle, findings.toArrow().to_pylist())
