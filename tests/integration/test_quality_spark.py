@@ -64,18 +64,11 @@ def raw_zone(tmp_path_factory: pytest.TempPathFactory) -> FrameSources:
     return FrameSources(raw, out / "warehouse.duckdb", CYCLE)
 
 
-#: The raw suites compared (the time budget of the module, about a minute, holds these on one
-#: busy machine): every expectation type of the raw suites, decimals, instants and dates, a
-#: window (journal balance), a union subquery (meters), the file counts, key conflicts.
-RAW_SUITES = ("raw.billing.customers", "raw.payments.charges", "raw.erp.gl_journal_lines",
-              "raw.usage.events", "raw.quarantine")
-
-
 @pytest.fixture(scope="module")
 def suites() -> list[SuiteDef]:
-    """Raw suites (the marts' suites read the warehouse: see marts_both)."""
-    found = [s for s in load_suites() if s.name in RAW_SUITES]
-    assert len(found) == len(RAW_SUITES)
+    """Every suite of the raw zone (the marts' suites read the warehouse: see marts_both)."""
+    found = [s for s in load_suites() if s.name.startswith("raw.")]
+    assert len(found) >= 15, [s.name for s in found]
     return found
 
 
