@@ -323,7 +323,7 @@ class _SparkFrames:
         if self.spark is None:
             from recon_pipeline.lib.quality.spark import spark_session
 
-            self.spark = spark_session(self.src.raw_dir.parents[1])
+            self.spark = spark_session(self.src.raw_dir.parents[1])  # OUT of OUT/raw/<cycle>
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -332,6 +332,7 @@ class _SparkFrames:
                 self.spark.catalog.dropTempView(view)
 
     def add_source(self, context: Any) -> Any:
+        # Not persisted by GX: each frame is cached by _SparkFrame and released after its suite.
         return context.data_sources.add_spark("recon", persist=False)
 
     def read(self, suite: str) -> _Frame:
