@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The tests marked `spark` build the dbt project on a local PySpark: `make test-heavy` adds the extra.
+# The tests marked `spark` build the dbt project on a local PySpark: `make test` and
+# `make test-heavy` add the extra (dbt-spark, PySpark; Java 17 from the system).
 $(SPARK_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $(SPARK_STAMP)
@@ -45,12 +46,12 @@ unit: $(MANIFEST)
 # the groups start in the order tests/conftest.py gives (longest first), not xdist's by count.
 # PYTEST_WORKERS=0 runs in this process; the slowest tests are listed at the end.
 PYTEST_WORKERS ?= 2
-test: lint types $(MANIFEST)
+test: lint types $(MANIFEST) $(SPARK_STAMP)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25 -m 'not heavy'
 
-# The tests marked `heavy` (minutes each, not yet inside the suite's time budget): the demo sample
-# built on local Spark against DuckDB, and a cycle under the multiprocess executor against the
-# in-process run. They need the `spark` extra, which `make test` does not install.
+# The tests marked `heavy` (minutes each, not yet inside the suite's time budget): the data tests
+# of the dbt sample on local Spark, and a cycle under the multiprocess executor against the
+# in-process run. (The sample's Spark build and its parity with DuckDB are in `make test`.)
 test-heavy: $(MANIFEST) $(SPARK_STAMP)
 	$(BIN)/pytest -q -m heavy --durations=10
 

@@ -49,7 +49,7 @@ from pathlib import Path
 from recon_pipeline.lib.reports import write_reports
 from recon_pipeline.lib.reports.inputs import read_cycle_inputs
 out, cycle = Path(sys.argv[1]), sys.argv[2]
-inputs = read_cycle_inputs(out / "warehouse.duckdb", out / "raw" / cycle, cycle)
+inputs = read_cycle_inputs(out, out / "raw" / cycle, cycle)
 result = write_reports(out, inputs, now=datetime.now(UTC))
 print(f"findings {result.mismatches.num_rows:,}")
 """

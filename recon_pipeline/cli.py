@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from recon_pipeline.settings import (
+    DEFAULT_WAREHOUSE,
     ENV_CONFIG,
     ENV_OUT_DIR,
     ENV_SOURCES_DIR,
+    ENV_WAREHOUSE,
+    WAREHOUSES,
     Settings,
     SettingsError,
     check_cycle_in_partitions,
@@ -81,6 +84,7 @@ def run_command(args: argparse.Namespace) -> int:
         "out_dir": _out_given(args.out),
         "erp_url": args.erp_url,
         "config_file": str(config) if config else None,
+        "warehouse": args.warehouse,
     }
     settings = _preflight(overrides)
     with _alone(settings.out_dir):
@@ -242,6 +246,7 @@ def _preflight(overrides: Mapping[str, str | None]) -> Settings:
         out_dir=overrides["out_dir"],
         erp_url=overrides["erp_url"],
         config_file=overrides.get("config_file"),
+        warehouse=overrides.get("warehouse"),
     )
     settings.check_sources_dir()
     settings.check_erp()
@@ -413,6 +418,11 @@ def _parser() -> argparse.ArgumentParser:
         "--erp-url",
         metavar="URL",
         help="SQLAlchemy URL of the ERP, without password (RECON_ERP_PASSWORD supplies it)",
+    )
+    run.add_argument(
+        "--warehouse", metavar="ENGINE", choices=WAREHOUSES,
+        help=f"where dbt builds the marts and findings: {', '.join(WAREHOUSES)} "
+        f"(default: ${ENV_WAREHOUSE}, else {DEFAULT_WAREHOUSE}; docs/spark.md)",
     )
     _verbose(run)
     run.add_argument(

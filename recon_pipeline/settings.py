@@ -38,10 +38,15 @@ ENV_ERP_PASSWORD = "RECON_ERP_PASSWORD"
 FILE_BACKENDS = ("sqlite",)
 ENV_REPORTING_CURRENCY = "RECON_REPORTING_CURRENCY"
 ENV_CONFIG = "RECON_CONFIG"
+ENV_WAREHOUSE = "RECON_WAREHOUSE"
 
 DEFAULT_SOURCES_DIR = Path("data/demo/sources")
 DEFAULT_OUT_DIR = Path("data/demo/out")
 DEFAULT_REPORTING_CURRENCY = "USD"
+#: The engines the dbt project builds on for a run: the warehouse holding the marts and findings
+#: (docs/spark.md). The first is the default.
+WAREHOUSES = ("duckdb", "spark")
+DEFAULT_WAREHOUSE = WAREHOUSES[0]
 #: Where the cycle partitions start when neither the config nor the sources say.
 DEFAULT_FIRST_CYCLE = "2020-01"
 
@@ -152,6 +157,17 @@ def load_config_file(path: Path | None) -> ReconConfig:
         raise SettingsError(" ".join(str(exc).split())) from None
 
 
+def parse_warehouse(text: str) -> str:
+    """Return ``text`` (lower-cased) if it names one of :data:`WAREHOUSES`."""
+    name = text.strip().lower()
+    if name not in WAREHOUSES:
+        raise SettingsError(
+            f"warehouse {text!r} is not one of {', '.join(WAREHOUSES)}: pass --warehouse or set "
+            f"{ENV_WAREHOUSE} to one of them"
+        )
+    return name
+
+
 def reject_password_in_url(url: str, *, where: str) -> None:
     """Refuse an ERP URL with a password where it would show in logs or process lists."""
     if _make_url(url).password is not None:
@@ -174,6 +190,8 @@ class Settings:
     #: keeps what cannot live on an object store (warehouse, run lock, dbt artifacts). None
     #: when OUT is a local folder (a plain path or a ``file://`` URL).
     out_url: str | None = None
+    #: Where dbt builds the marts and findings: one of :data:`WAREHOUSES`.
+    warehouse: str = DEFAULT_WAREHOUSE
 
     @classmethod
     def resolve(
@@ -184,6 +202,7 @@ class Settings:
         erp_url: str | None = None,
         reporting_currency: str | None = None,
         config_file: str | None = None,
+        warehouse: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
         """Fill what was not given explicitly from ``environ`` (default: the process's), then
@@ -207,7 +226,9 @@ class Settings:
             raise SettingsError(
                 f"reporting currency {currency!r} is not an ISO 4217 code such as USD or EUR"
             )
-        return cls(sources.absolute(), out.absolute(), url, currency, config, out_url=out_url)
+        engine = parse_warehouse(warehouse or env.get(ENV_WAREHOUSE) or DEFAULT_WAREHOUSE)
+        return cls(sources.absolute(), out.absolute(), url, currency, config, out_url=out_url,
+                   warehouse=engine)
 
     def recon_config(self) -> ReconConfig:
         """Tolerances, windows and severities of this run (config/recon.yml and ``config_file``)."""

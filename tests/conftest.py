@@ -36,12 +36,16 @@ def _listening(host: str, port: int) -> bool:
 
 #: Tests that share the session's one pipeline run (tests/integration/conftest.py ``pipeline``).
 PIPELINE_GROUP = "pipeline-run"
+#: Modules that compare with the sample built on DuckDB (tests/dbt/conftest.py ``sample_duckdb``):
+#: one worker builds it once for all of them.
+SAMPLE_GROUP = "dbt-sample"
 
 
 def _schedule_for_workers(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs ``--dist loadgroup``) a group runs on one worker:
     each module is a group, so its module fixtures are built once; the tests that share the
-    pipeline run are one group, so it is built once and its tests keep their order. That group
+    pipeline run are one group, so it is built once and its tests keep their order; so are the
+    modules that compare with the DuckDB build of the dbt sample (``SAMPLE_GROUP``). The run's group
     is the longest, so it goes first, then the modules marked slow (each worker takes the next
     group when it is free: the long ones first leave the short ones to even out the ends);
     otherwise the collection order. ``make test`` passes --no-loadscope-reorder so that xdist
@@ -49,8 +53,14 @@ def _schedule_for_workers(items: list[pytest.Item]) -> None:
     def shares_the_run(item: pytest.Item) -> bool:
         return "pipeline" in getattr(item, "fixturenames", ())
 
+    def module(item: pytest.Item) -> str:
+        return getattr(getattr(item, "module", None), "__name__", "")
+
+    on_sample = {module(item) for item in items
+                 if "sample_duckdb" in getattr(item, "fixturenames", ())}
     for item in items:
-        group = PIPELINE_GROUP if shares_the_run(item) else getattr(item.module, "__name__", "")
+        group = (PIPELINE_GROUP if shares_the_run(item)
+                 else SAMPLE_GROUP if module(item) in on_sample else module(item))
         item.add_marker(pytest.mark.xdist_group(group or item.nodeid))
     items.sort(key=lambda item: (not shares_the_run(item), item.get_closest_marker("slow") is None))
 

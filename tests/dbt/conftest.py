@@ -32,6 +32,9 @@ class Dbt:
     target: str = "duckdb"
     schema_prefix: str = ""
     project: Path = PROJECT
+    #: Profile settings from the environment (``RECON_SPARK_*``, dbt_project/profiles.yml); the
+    #: caller's own ``RECON_`` variables are never passed on.
+    env: tuple[tuple[str, str], ...] = ()
 
     def __call__(self, *args: str, cycle: str | None = CYCLE, **extra_vars: Any) -> DbtRun:
         """Run ``dbt <args>`` with the vars cycle, out_dir and schema_prefix (none at all when
@@ -43,6 +46,7 @@ class Dbt:
             "DBT_LOG_PATH": str(run_dir / "logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "RECON_PG_USER": PG_USER,
+            **dict(self.env),
         }
         command = [str(DBT), *args, "--project-dir", str(self.project), "--profiles-dir",
                    str(self.project), "--target", self.target]

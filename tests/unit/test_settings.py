@@ -65,6 +65,30 @@ def test_bad_reporting_currency() -> None:
         Settings.resolve(reporting_currency="dollars", environ={})
 
 
+def test_warehouse_explicit_beats_environment_beats_default() -> None:
+    assert Settings.resolve(environ={}).warehouse == "duckdb"
+    assert Settings.resolve(environ={"RECON_WAREHOUSE": "Spark"}).warehouse == "spark"
+    assert Settings.resolve(warehouse="duckdb",
+                            environ={"RECON_WAREHOUSE": "spark"}).warehouse == "duckdb"
+    with pytest.raises(SettingsError, match="RECON_WAREHOUSE"):
+        Settings.resolve(environ={"RECON_WAREHOUSE": "snowflake"})
+
+
+def test_warehouse_of_the_settings_resource_and_of_recon_run() -> None:
+    import dagster as dg
+
+    from recon_pipeline.cli import _parser
+    from recon_pipeline.defs.shared.resources import ReconSettings
+
+    assert ReconSettings(warehouse="spark").resolve().warehouse == "spark"
+    with pytest.raises(dg.Failure, match="not one of duckdb, spark"):
+        ReconSettings(warehouse="hive").resolve()
+    args = _parser().parse_args(["run", "--cycle", "2026-09", "--warehouse", "spark"])
+    assert args.warehouse == "spark"
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["run", "--cycle", "2026-09", "--warehouse", "oracle"])
+
+
 def test_erp_password_from_environment_only_when_connecting() -> None:
     env = {"RECON_ERP_URL": "postgresql+psycopg://recon@db:5432/erp", "RECON_ERP_PASSWORD": "pw"}
     settings = Settings.resolve(environ=env)

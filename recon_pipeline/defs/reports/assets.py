@@ -40,8 +40,8 @@ def cycle_reports(
     resolved = settings.resolve()
     cycle = context.partition_key
     try:
-        inputs = read_cycle_inputs(resolved.out_dir / "warehouse.duckdb",
-                                   resolved.raw_dir(cycle), cycle, resolved.reporting_currency)
+        inputs = read_cycle_inputs(resolved.out_dir, resolved.raw_dir(cycle), cycle,
+                                   resolved.reporting_currency, resolved.warehouse)
     except ReportInputError as exc:
         raise dg.Failure(description=str(exc)) from None
     provisional = is_provisional(context)

@@ -7,19 +7,22 @@ from recon_pipeline.settings import (
     DEFAULT_OUT_DIR,
     DEFAULT_REPORTING_CURRENCY,
     DEFAULT_SOURCES_DIR,
+    DEFAULT_WAREHOUSE,
     ENV_CONFIG,
     ENV_ERP_PASSWORD,
     ENV_ERP_URL,
     ENV_OUT_DIR,
     ENV_REPORTING_CURRENCY,
     ENV_SOURCES_DIR,
+    ENV_WAREHOUSE,
+    WAREHOUSES,
     Settings,
     SettingsError,
 )
 
 
 class ReconSettings(dg.ConfigurableResource):
-    """Sources directory, output directory, ERP and reporting currency of a run.
+    """Sources directory, output directory, ERP, reporting currency and warehouse of a run.
 
     Every field left empty is read from its environment variable when a run starts (not when
     the code location loads), then falls back to its default. The ERP password is never
@@ -54,6 +57,12 @@ class ReconSettings(dg.ConfigurableResource):
         f"tolerances, windows, severities). Empty: ${ENV_CONFIG}, else config/recon.yml.",
     )
 
+    warehouse: str | None = Field(
+        default=None,
+        description=f"Where dbt builds the marts and findings: {' or '.join(WAREHOUSES)} "
+        f"(docs/spark.md). Empty: ${ENV_WAREHOUSE}, else {DEFAULT_WAREHOUSE}.",
+    )
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """When a run starts (any job, any launcher: the resource is set up once per run with
         the in-process executor): tag it with its process, fail runs whose process is gone."""
@@ -71,6 +80,7 @@ class ReconSettings(dg.ConfigurableResource):
                 erp_url=self.erp_url,
                 reporting_currency=self.reporting_currency,
                 config_file=self.config_file,
+                warehouse=self.warehouse,
             )
         except SettingsError as exc:
             raise dg.Failure(description=str(exc)) from None

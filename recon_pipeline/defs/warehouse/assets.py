@@ -37,7 +37,8 @@ def warehouse_dbt_models(
     (tests/dbt, DuckDB and PostgreSQL), not in every close (they took two thirds of the build).
 
     The cycle and the output directory go to dbt as vars: models read the raw zone
-    OUT/raw/<cycle>/ and write the warehouse OUT/warehouse.duckdb. dbt's artifacts and logs of
+    OUT/raw/<cycle>/ and write the warehouse of ``settings.warehouse``: OUT/warehouse.duckdb,
+    or Spark (the profile's ``spark`` target, docs/spark.md). dbt's artifacts and logs of
     the latest run of a cycle are in OUT/dbt/<cycle>/.
     """
     resolved = settings.resolve()
@@ -46,7 +47,8 @@ def warehouse_dbt_models(
     artifacts.mkdir(parents=True, exist_ok=True)
     dbt_vars = resolved.dbt_vars(cycle)
     invocation = dbt.cli(
-        ["build", "--exclude", "resource_type:unit_test", "--vars", json.dumps(dbt_vars)],
+        ["build", "--exclude", "resource_type:unit_test", "--vars", json.dumps(dbt_vars),
+         "--target", resolved.warehouse],
         context=context, target_path=artifacts
     )
     yield from invocation.stream()

@@ -53,12 +53,18 @@ class FrameSources:
     waived: frozenset[tuple[str, str, str]] = frozenset()
 
 
+def raw_file(src: FrameSources, system: str, table: str) -> Path:
+    """The Parquet file of a raw table in the cycle's raw zone; FrameError when it is missing."""
+    file = src.raw_dir / system / f"{table}.parquet"
+    if not file.is_file():
+        raise FrameError(f"{file} not found: materialize raw/{system}/{table} for "
+                         f"{src.cycle} first")
+    return file
+
+
 def _raw(system: str, table: str) -> Callable[[FrameSources], str]:
     def path(src: FrameSources) -> str:
-        file = src.raw_dir / system / f"{table}.parquet"
-        if not file.is_file():
-            raise FrameError(f"{file} not found: materialize raw/{system}/{table} for "
-                             f"{src.cycle} first")
+        file = raw_file(src, system, table)
         # Identical copies of a row (an object exported twice, batch plus stream) are one row
         # here, as in the staging layer (macro raw_table): equal in every column but the
         # lineage. The rows stay in the order they were read (of copies, the first), so the
@@ -74,10 +80,20 @@ def _quote(path: Path) -> str:
     return path.as_posix().replace("'", "''")
 
 
-# Each frame: SQL with {name} placeholders for the raw tables it reads (see _TABLES).
+#: The frames' placeholders for raw tables: ``{system_table}`` -> (system, table).
+RAW_PLACEHOLDERS: dict[str, tuple[str, str]] = {
+    f"{system}_{table}": (system, table) for system, table in RAW_TABLES}
+#: The extraction's per-file row counts (``OUT/raw/<cycle>/file_counts.parquet``).
+FILE_COUNTS = "file_counts"
+#: The warehouse tables the frames read: ``{marts_<table>}`` -> (schema, table).
+WAREHOUSE_PLACEHOLDERS: dict[str, tuple[str, str]] = {
+    f"marts_{table}": ("marts", table) for table in ("fct_mismatches", "fct_recon_coverage")}
+
+# The frames are SQL that DuckDB runs as written and Spark runs transpiled by sqlglot
+# (lib/quality/spark.py): {name} placeholders stand for the tables, filled by each engine
+# (raw tables with identical copies collapsed), and $name for the run's parameters.
 _TABLES: dict[str, Callable[[FrameSources], str]] = {
-    f"{system}_{table}": _raw(system, table) for system, table in RAW_TABLES
-}
+    name: _raw(system, table) for name, (system, table) in RAW_PLACEHOLDERS.items()}
 
 FRAMES: dict[str, str] = {
     "raw.billing.customers": """
@@ -165,9 +181,9 @@ FRAMES: dict[str, str] = {
         select source, cast(sum(rows_read) as bigint) as rows_read,
                cast(sum(rows_quarantined) as bigint) as rows_quarantined,
                case when sum(rows_read) = 0 then 0.0
-                    else sum(rows_quarantined) * 1.0 / sum(rows_read) end
+                    else cast(sum(rows_quarantined) as double) / sum(rows_read) end
                  as quarantined_share
-        from read_parquet('{raw_dir}/file_counts.parquet')
+        from {file_counts}
         where "table" not in ('invoice_lines', 'subscription_items', 'subscription_discounts')
         group by source""",
     "marts.fct_mismatches": """
@@ -176,38 +192,42 @@ FRAMES: dict[str, str] = {
         from (select recon, category, severity, object_id,
                      coalesce(cast(period_start as varchar), '') as period_key, currency,
                      leakage_amount_reporting
-              from wh.marts.fct_mismatches where cycle = $cycle)""",
+              from {marts_fct_mismatches} where cycle = $cycle)""",
     "marts.fct_recon_coverage": """
         with flagged as (
-            select recon, count(distinct (object_id, coalesce(cast(period_start as varchar), '')))
+            select recon, count(distinct concat_ws(chr(31), object_id,
+                                           coalesce(cast(period_start as varchar), '')))
                      as objects_with_findings
-            from wh.marts.fct_mismatches where cycle = $cycle group by recon),
+            from {marts_fct_mismatches} where cycle = $cycle group by recon),
         checked as (
-            select recon, sum(objects_checked) as objects_checked
-            from wh.marts.fct_recon_coverage where cycle = $cycle group by recon)
+            select recon, cast(sum(objects_checked) as bigint) as objects_checked
+            from {marts_fct_recon_coverage} where cycle = $cycle group by recon)
         select r.recon, coalesce(c.objects_checked, 0) as objects_checked,
                coalesce(f.objects_with_findings, 0) as objects_with_findings,
                case when coalesce(c.objects_checked, 0) = 0 then null
-                    else greatest(0, c.objects_checked - coalesce(f.objects_with_findings, 0))
-                         * 1.0 / c.objects_checked end as match_rate
+                    else cast(greatest(0, c.objects_checked
+                                            - coalesce(f.objects_with_findings, 0)) as double)
+                         / c.objects_checked end as match_rate
         from (select unnest($recons) as recon) r
         left join checked c using (recon) left join flagged f using (recon)""",
 }
 
 
-def frame_sql(suite: str, src: FrameSources) -> str:
-    """The SQL of the frame of ``suite``, its raw tables filled in."""
+def frame_template(suite: str) -> str:
+    """The SQL of the frame of ``suite`` with its {placeholders} (engine-neutral)."""
     if suite not in FRAMES:
         raise FrameError(f"no frame for expectation suite {suite!r}: suites are named after the "
                          f"assets they check, one of {', '.join(sorted(FRAMES))}")
-    template = FRAMES[suite]
-    names = {name: make(src) for name, make in _TABLES.items() if "{" + name + "}" in template}
-    return template.format(raw_dir=_quote(src.raw_dir), **names)
+    return FRAMES[suite]
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources) -> pa.Table:
-    """The frame of ``suite`` for the cycle, as Arrow (the connection has the warehouse as wh)."""
-    sql = frame_sql(suite, src)
+def placeholders(template: str) -> list[str]:
+    """The table placeholders a frame template reads."""
+    return sorted(set(re.findall(r"\{(\w+)\}", template)))
+
+
+def frame_parameters(sql: str, src: FrameSources) -> dict[str, object]:
+    """The values of the ``$name`` parameters that ``sql`` uses."""
     params: dict[str, object] = {}
     if re.search(r"\$cycle\b", sql):
         params["cycle"] = src.cycle
@@ -217,6 +237,28 @@ def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources) ->
         params["waived"] = ["\x1f".join(key) for key in sorted(src.waived)]
     if "$recons" in sql:
         params["recons"] = list(RECONS)
+    return params
+
+
+def frame_sql(suite: str, src: FrameSources) -> str:
+    """The SQL of the frame of ``suite`` on DuckDB, its tables filled in."""
+    template = frame_template(suite)
+    names: dict[str, str] = {}
+    for name in placeholders(template):
+        if name in _TABLES:
+            names[name] = _TABLES[name](src)
+        elif name == FILE_COUNTS:
+            names[name] = f"read_parquet('{_quote(src.raw_dir / 'file_counts.parquet')}')"
+        else:
+            schema, table = WAREHOUSE_PLACEHOLDERS[name]
+            names[name] = f"wh.{schema}.{table}"
+    return template.format(**names)
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources) -> pa.Table:
+    """The frame of ``suite`` for the cycle, as Arrow (the connection has the warehouse as wh)."""
+    sql = frame_sql(suite, src)
+    params = frame_parameters(sql, src)
     try:
         return con.sql(sql, params=params or None).to_arrow_table()
     except duckdb.IOException as exc:

@@ -131,47 +131,218 @@ def run_parameters(cycle: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *,
-                   now: datetime) -> CycleValidation:
-    """Run every suite on its frame of ``src.cycle``; never raises for a failed expectation."""
+#: The engines a cycle's suites are validated on: DuckDB frames through GX's pandas datasource,
+#: or Spark DataFrames through GX's Spark datasource (``lib/quality/spark.py``).
+ENGINES = ("duckdb", "spark")
+
+#: On Spark, how many unexpected rows GX collects per expectation; the examples are the first
+#: EXAMPLES of them in the frame's canonical order, as on pandas. Up to this many unexpected
+#: rows they are the same rows as pandas'; beyond, Spark picks which rows it collects (the
+#: counts and outcomes stay the same). Sorting the frame itself for GX would make every
+#: metric a sort (it doubled the time of the suites on Spark).
+SPARK_UNEXPECTED_ROWS = 1000
+
+
+def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: datetime,
+                   engine: str = "duckdb", spark: Any = None) -> CycleValidation:
+    """Run every suite on its frame of ``src.cycle``; never raises for a failed expectation.
+
+    ``engine`` is where the frames are computed and validated: ``duckdb`` (GX's pandas
+    datasource) or ``spark`` (GX's Spark datasource, on ``spark``, a SparkSession, else the
+    session of ``spark.spark_session``). Both give the same outcomes, to the example rows:
+    a failed expectation's examples are its first unexpected rows in the frame's canonical
+    order (every column ascending, nulls last; see SPARK_UNEXPECTED_ROWS)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine {engine!r} is not one of {ENGINES}")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     started = time.monotonic()
     import great_expectations as gx
-    import pandas as pd
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
-    source = context.data_sources.add_pandas("recon")
     from great_expectations.core.run_identifier import RunIdentifier
 
     run_id = RunIdentifier(run_name=f"close {src.cycle}", run_time=now.astimezone(UTC))
     parameters = run_parameters(src.cycle, now)
     outcomes: list[SuiteOutcome] = []
     results: list[Any] = []
-    with connect(src) as con:
+    with (_PandasFrames(src) if engine == "duckdb" else _SparkFrames(src, spark)) as frames:
+        source = frames.add_source(context)
         for suite in suites:
             began = time.monotonic()
-            frame = read_frame(con, suite.name, src)
-            df = frame.to_pandas(types_mapper=pd.ArrowDtype)
+            frame = frames.read(suite.name)
             # One data asset per suite, named after the checked asset (Data Docs list it).
             definition = (source.add_dataframe_asset(suite.asset)
                           .add_batch_definition_whole_dataframe(src.cycle))
-            batch = definition.get_batch(batch_parameters={"dataframe": df})
+            batch = definition.get_batch(batch_parameters={"dataframe": frame.data})
             gx_suite = gx.ExpectationSuite(**_with_check_names(suite))
-            result = batch.validate(
-                gx_suite, expectation_parameters=parameters,
-                result_format={"result_format": "SUMMARY",
-                               "partial_unexpected_count": EXAMPLES})
+            result = batch.validate(gx_suite, expectation_parameters=parameters,
+                                    result_format=frames.result_format(frame))
             result.meta["run_id"] = run_id
             results.append(result)
             outcomes.append(SuiteOutcome(
-                suite=suite.name, asset=suite.asset, rows=frame.num_rows,
+                suite=suite.name, asset=suite.asset, rows=frame.rows,
                 seconds=time.monotonic() - began,
                 expectations=_outcomes(suite, result.results, frame)))
+            frame.close()
     return CycleValidation(cycle=src.cycle, validated_at=now.astimezone(UTC).isoformat(),
                            suites=outcomes, seconds=time.monotonic() - started,
                            gx_results=results)
+
+
+class _Frame:
+    """One suite's frame on an engine: what GX validates and what the outcomes need of it."""
+
+    data: Any  # what the batch holds: a pandas or a Spark DataFrame
+    rows: int
+    columns: list[str]
+
+    def examples(self, detail: dict[str, Any]) -> list[Any]:
+        """A few rows that broke the expectation (all their columns), in the frame's order."""
+        raise NotImplementedError
+
+    def key_counts(self, key: list[str]) -> tuple[int, int]:
+        """Keys (all columns non-null) held by more than one row, and those rows."""
+        raise NotImplementedError
+
+    def decimal_scale(self, column: str) -> int | None:
+        """The scale of ``column`` when it holds decimals (money), else None."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the engine holds for the frame."""
+
+
+class _ArrowFrame(_Frame):
+    def __init__(self, table: pa.Table) -> None:
+        import pandas as pd
+
+        # In the canonical order, so GX's first unexpected rows (the examples) are the rows
+        # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default).
+        self.table = table.sort_by([(c, "ascending") for c in table.column_names]
+                                   ) if table.num_columns else table
+        self.data = self.table.to_pandas(types_mapper=pd.ArrowDtype)
+        self.rows = self.table.num_rows
+        self.columns = list(self.table.column_names)
+
+    def examples(self, detail: dict[str, Any]) -> list[Any]:
+        index = [i for i in (detail.get("partial_unexpected_index_list") or [])
+                 if isinstance(i, int) and 0 <= i < self.rows][:EXAMPLES]
+        if index:
+            return [plain(row) for row in self.table.take(index).to_pylist()]
+        return [plain(v) for v in (detail.get("partial_unexpected_list") or [])][:EXAMPLES]
+
+    def key_counts(self, key: list[str]) -> tuple[int, int]:
+        import pyarrow.compute as pc
+
+        keyed = self.table.select(key).drop_null()
+        counts = keyed.group_by(key).aggregate([([], "count_all")])
+        repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
+        return repeated.num_rows, int(pc.sum(repeated.column("count_all")).as_py() or 0)
+
+    def decimal_scale(self, column: str) -> int | None:
+        kind = self.table.schema.field(column).type if column in self.columns else None
+        return int(kind.scale) if kind is not None and pa.types.is_decimal(kind) else None
+
+
+class _PandasFrames:
+    """Frames read by DuckDB (frames.py), validated by GX's pandas datasource."""
+
+    def __init__(self, src: FrameSources) -> None:
+        self.src = src
+
+    def __enter__(self) -> _PandasFrames:
+        self.con = connect(self.src)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.close()
+
+    def add_source(self, context: Any) -> Any:
+        return context.data_sources.add_pandas("recon")
+
+    def read(self, suite: str) -> _Frame:
+        return _ArrowFrame(read_frame(self.con, suite, self.src))
+
+    def result_format(self, frame: _Frame) -> dict[str, Any]:
+        return {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
+
+
+class _SparkFrame(_Frame):
+    def __init__(self, data: Any) -> None:
+        self.columns = list(data.columns)
+        # Computed once: GX runs a Spark job per metric on it (unpersisted by close()).
+        self.data = self.cached = data.persist()
+        self.rows = int(self.cached.count())
+
+    def close(self) -> None:
+        self.cached.unpersist()
+
+    def examples(self, detail: dict[str, Any]) -> list[Any]:
+        found = [{c: _utc(row.get(c)) for c in self.columns}
+                 for row in (detail.get("partial_unexpected_index_list") or [])
+                 if isinstance(row, dict)]
+        if found:  # in the canonical order (pandas: _ArrowFrame sorts the frame)
+            found.sort(key=lambda row: [(v is None, v) for v in row.values()])
+            return [plain(row) for row in found[:EXAMPLES]]
+        return [plain(_utc(v)) for v in (detail.get("partial_unexpected_list") or [])][:EXAMPLES]
+
+    def key_counts(self, key: list[str]) -> tuple[int, int]:
+        from pyspark.sql import functions as F
+
+        repeated = (self.data.select(key).dropna().groupBy(*key).count()
+                    .where(F.col("count") > 1)
+                    .agg(F.count(F.lit(1)).alias("keys"), F.sum("count").alias("rows"))
+                    .first())
+        return (int(repeated["keys"]), int(repeated["rows"] or 0)) if repeated else (0, 0)
+
+    def decimal_scale(self, column: str) -> int | None:
+        from pyspark.sql.types import DecimalType
+
+        kind = self.data.schema[column].dataType if column in self.columns else None
+        return int(kind.scale) if isinstance(kind, DecimalType) else None
+
+
+def _utc(value: Any) -> Any:
+    """A Spark timestamp as collected (a naive datetime in this process's zone) as UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.astimezone(UTC)
+    return value
+
+
+class _SparkFrames:
+    """Frames computed by Spark (spark.py), validated by GX's Spark datasource."""
+
+    def __init__(self, src: FrameSources, spark: Any) -> None:
+        self.src = src
+        self.spark = spark
+        self.views: dict[str, str] = {}
+
+    def __enter__(self) -> _SparkFrames:
+        if self.spark is None:
+            from recon_pipeline.lib.quality.spark import spark_session
+
+            self.spark = spark_session(self.src.raw_dir.parents[1])  # OUT of OUT/raw/<cycle>
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for view in self.views.values():
+            if view.startswith("recon_raw_"):
+                self.spark.catalog.dropTempView(view)
+
+    def add_source(self, context: Any) -> Any:
+        # Not persisted by GX: each frame is cached by _SparkFrame and released after its suite.
+        return context.data_sources.add_spark("recon", persist=False)
+
+    def read(self, suite: str) -> _Frame:
+        from recon_pipeline.lib.quality.spark import read_frame_spark
+
+        return _SparkFrame(read_frame_spark(self.spark, suite, self.src, self.views))
+
+    def result_format(self, frame: _Frame) -> dict[str, Any]:
+        return {"result_format": "SUMMARY", "partial_unexpected_count": SPARK_UNEXPECTED_ROWS,
+                "unexpected_index_column_names": frame.columns}
 
 
 def _with_check_names(suite: SuiteDef) -> dict[str, Any]:
@@ -185,17 +356,8 @@ def _with_check_names(suite: SuiteDef) -> dict[str, Any]:
     return dict(document)
 
 
-def _example_rows(frame: pa.Table, detail: dict[str, Any]) -> list[Any]:
-    """A few rows that broke the expectation (all their columns), else the values GX kept."""
-    index = [i for i in (detail.get("partial_unexpected_index_list") or [])
-             if isinstance(i, int) and 0 <= i < frame.num_rows][:EXAMPLES]
-    if index:
-        return [plain(row) for row in frame.take(index).to_pylist()]
-    return [plain(v) for v in (detail.get("partial_unexpected_list") or [])][:EXAMPLES]
-
-
 def _outcomes(suite: SuiteDef, results: Sequence[Any],
-              frame: pa.Table) -> list[ExpectationOutcome]:
+              frame: _Frame) -> list[ExpectationOutcome]:
     by_check = {r.expectation_config.meta.get("check"): r for r in results}
     outcomes = []
     for definition in suite.expectations:
@@ -207,7 +369,7 @@ def _outcomes(suite: SuiteDef, results: Sequence[Any],
             error = "not evaluated"
         detail = (r.result or {}) if r is not None else {}
         unexpected = detail.get("unexpected_count")
-        observed = detail.get("observed_value")
+        observed = _exact(frame, definition.column, detail.get("observed_value"))
         if observed is None and unexpected is not None:
             observed = detail.get("unexpected_percent")
         outcomes.append(ExpectationOutcome(
@@ -217,31 +379,37 @@ def _outcomes(suite: SuiteDef, results: Sequence[Any],
             evaluated=detail.get("element_count"),
             unexpected=int(unexpected) if unexpected is not None else None,
             observed=plain(observed),
-            examples=_example_rows(frame, detail) if not (r and r.success) else [],
+            examples=frame.examples(detail) if not (r and r.success) else [],
             description=definition.description, error=error,
             conflicts=(_conflicts(frame, definition)
                        if r is not None and not r.success and error is None else None)))
     return outcomes
 
 
-def _conflicts(frame: pa.Table, definition: Any) -> dict[str, Any] | None:
+def _exact(frame: _Frame, column: str | None, observed: Any) -> Any:
+    """A statistic of a decimal column (a sum of money) as an exact decimal at the column's
+    scale: GX's pandas path sums decimals as floats, its Spark path as decimals. Exact while the
+    float's error stays below half a unit of the scale (sums below about 10^12 at scale 2)."""
+    scale = frame.decimal_scale(column) if column is not None else None
+    if scale is None or not isinstance(observed, float | Decimal):
+        return observed
+    return Decimal(repr(observed) if isinstance(observed, float) else observed).quantize(
+        Decimal(1).scaleb(-scale))
+
+
+def _conflicts(frame: _Frame, definition: Any) -> dict[str, Any] | None:
     """For a failed key check: its key columns, how many keys have conflicting copies and
     their rows (rows with an empty key column are not counted, as GX does not)."""
     if definition.type not in KEY_CHECKS:
         return None
     key = ([definition.column] if definition.column is not None
            else [str(c) for c in definition.kwargs.get("column_list") or []])
-    if not key or any(c not in frame.column_names for c in key):
+    if not key or any(c not in frame.columns for c in key):
         return None
-    import pyarrow.compute as pc
-
-    keyed = frame.select(key).drop_null()
-    counts = keyed.group_by(key).aggregate([([], "count_all")])
-    repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
-    if not repeated.num_rows:
+    keys, rows = frame.key_counts(key)
+    if not keys:
         return None
-    return {"key": key, "keys": repeated.num_rows,
-            "rows": int(pc.sum(repeated.column("count_all")).as_py() or 0)}
+    return {"key": key, "keys": keys, "rows": rows}
 
 
 def plain(value: Any) -> Any:

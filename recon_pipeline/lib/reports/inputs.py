@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from recon_pipeline.lib.reports.figures import DELAY_KEYS
 from recon_pipeline.lib.reports.write import CycleInputs
+from recon_pipeline.lib.warehouse.marts import is_built, open_marts, warehouse_location
 
 #: Tables written beside a source object's own table (they are rows of its records).
 CHILD_TABLES = frozenset({"invoice_lines", "subscription_items", "subscription_discounts"})
@@ -21,13 +21,15 @@ class ReportInputError(RuntimeError):
     """The warehouse or the raw zone lacks what the reports need."""
 
 
-def read_cycle_inputs(warehouse: Path, raw_dir: Path, cycle: str,
-                      reporting_currency: str = "USD") -> CycleInputs:
+def read_cycle_inputs(out_dir: Path, raw_dir: Path, cycle: str,
+                      reporting_currency: str = "USD", warehouse: str = "duckdb") -> CycleInputs:
     """The findings of ``cycle`` (marts.fct_mismatches), the objects each recon checked
-    (marts.fct_recon_coverage), and the cycle's quarantine and row counts."""
-    if not warehouse.is_file():
-        raise ReportInputError(f"warehouse {warehouse} not found: build the dbt models first")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    (marts.fct_recon_coverage), as the run built them in OUT on ``warehouse``
+    (lib/warehouse/marts.py), and the cycle's quarantine and row counts."""
+    if not is_built(out_dir, warehouse):
+        raise ReportInputError(f"warehouse {warehouse_location(out_dir, warehouse)} not found: "
+                               "build the dbt models first")
+    with open_marts(out_dir, warehouse) as con:
         findings = con.sql(
             "select * from marts.fct_mismatches where cycle = $1 "
             "order by recon, category, object_id, period_start", params=[cycle]).to_arrow_table()

@@ -57,13 +57,14 @@ def waived_keys(out: Path, cycle: str, rows: Iterable[Mapping[str, Any]],
     return frozenset(keys)
 
 
-def cycle_waived_keys(out: Path, warehouse: Path, cycle: str) -> frozenset[Key]:
-    """``waived_keys`` of the cycle's findings as the warehouse's marts.fct_mismatches has them."""
-    if not approved_waivers(out) or not warehouse.is_file():
-        return frozenset()
-    import duckdb
+def cycle_waived_keys(out: Path, cycle: str, warehouse: str = "duckdb") -> frozenset[Key]:
+    """``waived_keys`` of the cycle's findings as marts.fct_mismatches has them in OUT, built on
+    ``warehouse`` (``Settings.warehouse``; lib/warehouse/marts.py)."""
+    from recon_pipeline.lib.warehouse.marts import is_built, open_marts
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    if not approved_waivers(out) or not is_built(out, warehouse):
+        return frozenset()
+    with open_marts(out, warehouse) as con:
         rows = con.sql("select * from marts.fct_mismatches where cycle = $cycle",
                        params={"cycle": cycle}).to_arrow_table().to_pylist()
     return waived_keys(out, cycle, rows)

@@ -29,7 +29,7 @@ def _warehouse(path: Path, rows: list[dict[str, object]]) -> Path:
 
 def _blocking(out: Path, warehouse: Path) -> tuple[bool, int | None]:
     suite = load_suite(DEFAULT_EXPECTATIONS_DIR / "marts.fct_mismatches.json")
-    waived = cycle_waived_keys(out, warehouse, CYCLE)
+    waived = cycle_waived_keys(out, CYCLE)
     result = validate_cycle([suite], FrameSources(out / "raw", warehouse, CYCLE, waived),
                             now=datetime(2026, 10, 4, tzinfo=UTC))
     outcome = next(e for e in result.suites[0].expectations if e.check == "no_blocking_findings")

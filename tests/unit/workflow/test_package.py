@@ -41,7 +41,7 @@ def _gate(out: Path) -> None:
     """The cycle's expectation results as the quality op writes them (fct_mismatches suite)."""
     warehouse = _warehouse(out / "warehouse.duckdb", FINDINGS)
     suite = load_suite(DEFAULT_EXPECTATIONS_DIR / "marts.fct_mismatches.json")
-    waived = cycle_waived_keys(out, warehouse, CYCLE)
+    waived = cycle_waived_keys(out, CYCLE)
     write_validation(out, validate_cycle([suite], FrameSources(out / "raw", warehouse, CYCLE,
                                                                waived),
                                          now=datetime(2026, 10, 4, tzinfo=UTC)))
