@@ -245,7 +245,18 @@ class Settings:
             "min_cycle": cycle,
             "max_cycle": cycle,
             "out_dir": self.out_dir.as_posix(),
+            "raw_root": self.raw_root(),
         }
+
+    def raw_root(self) -> str:
+        """Where the dbt project reads the raw zone (the var ``raw_root``; the sources' external
+        locations): OUT's URL when OUT is one and the warehouse is Spark, whose cluster reads the
+        published copy there (each extraction step uploads its tables before it ends); else the
+        local folder, since DuckDB reads no object store here (no httpfs) and PostgreSQL's
+        loader reads local files."""
+        if self.out_url is not None and self.warehouse == "spark":
+            return f"{self.out_url.rstrip('/')}/raw"
+        return (self.out_dir / "raw").as_posix()
 
     def raw_dir(self, cycle: str) -> Path:
         """Raw zone of ``cycle``: the sources landed as Parquet, read by the dbt project."""

@@ -133,3 +133,15 @@ def test_settings_keep_a_url_and_a_local_work_folder(tmp_path: Path) -> None:
     assert from_env.out_dir == tmp_path / "cache" / "recon-pipeline" / "memory_bucket_recon"
     with pytest.raises(SettingsError, match=r"Protocol not known: nosuchfs.*RECON_OUT_DIR"):
         Settings.resolve(out_dir="nosuchfs://bucket/recon", environ={})
+
+
+def test_dbt_reads_the_url_only_on_a_spark_warehouse(tmp_path: Path) -> None:
+    env = {"RECON_WORK_DIR": str(tmp_path / "work")}
+    url = "memory://bucket/recon"
+    assert Settings.resolve(out_dir=url, warehouse="spark", environ=env).raw_root() == (
+        f"{url}/raw")
+    # DuckDB reads no object store here, and PostgreSQL's loader reads local files
+    assert Settings.resolve(out_dir=url, environ=env).raw_root() == (
+        (tmp_path / "work" / "raw").as_posix())
+    assert Settings.resolve(out_dir=str(tmp_path / "out"), warehouse="spark",
+                            environ={}).raw_root() == (tmp_path / "out" / "raw").as_posix()

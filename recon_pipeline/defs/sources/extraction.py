@@ -17,6 +17,7 @@ from recon_pipeline.defs.shared.partitions import (
 )
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.lib.sources import OBJECT_TABLES, RAW_TABLES, system_of
+from recon_pipeline.settings import Settings
 
 #: A step failure's metadata key: the exit status ``recon run`` ends with (else 1).
 EXIT_STATUS = "recon/exit_status"
@@ -80,6 +81,7 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
             # An ERP that keeps dropping the connection ends `recon run` with exit status 2.
             status = {EXIT_STATUS: 2} if isinstance(exc, ErpUnavailable) else None
             raise dg.Failure(description=str(exc), metadata=status) from None
+        publish_tables(resolved, context.partition_key, system, tables)
         files = [f for f in report.files if f.table == report.table]
         read = sum(f.rows_read for f in files)
         quarantined = sum(f.rows_quarantined for f in report.files)
@@ -103,6 +105,27 @@ def extraction_asset(name: str) -> dg.AssetsDefinition:
             yield dg.MaterializeResult(asset_key=["raw", system, table], metadata=metadata)
 
     return one_run_per_cycle(_extract)
+
+
+def publish_tables(resolved: Settings, cycle: str, system: str, tables: list[str]) -> None:
+    """When OUT is a URL, put this step's raw tables there before the step ends, so that a
+    Spark cluster reading the raw zone from the URL (Settings.raw_root) finds them when dbt
+    starts; a table this run did not write is removed there. The raw/quarantine asset then
+    mirrors the whole cycle folder (quarantine, file counts, stamps)."""
+    published = resolved.published()
+    if published is None:
+        return
+    for table in tables:
+        local = resolved.raw_dir(cycle) / system / f"{table}.parquet"
+        rel = f"raw/{cycle}/{system}/{table}.parquet"
+        try:
+            if local.is_file():
+                published.upload(local, rel)
+            elif published.exists(rel):
+                published.fs.delete_file(published.path(rel))
+        except OSError as exc:
+            raise dg.Failure(description=f"cannot publish {rel} to {published.url}: {exc}"
+                             ) from None
 
 
 #: Every extraction asset, in the order of OBJECT_TABLES.
