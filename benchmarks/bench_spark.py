@@ -118,6 +118,9 @@ def main() -> None:
             seconds, peak = stage(f"{warehouse} {name}", argv)
             print(f"{warehouse + ' ' + name:<24} {seconds:9.1f} s  peak RSS "
                   f"{peak / 2**20:8.0f} MiB", flush=True)
+    csv = [base / w / "reports" / cycle / "mismatches.csv" for w in WAREHOUSES]
+    same = all(path.read_bytes() == csv[0].read_bytes() for path in csv[1:])
+    print(f"mismatches.csv {'the same' if same else 'DIFFERENT'} on {', '.join(WAREHOUSES)}")
     load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
     print(f"load     {load.strip()}")
     print(f"output   {base}")
