@@ -92,14 +92,21 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--cycle", default="2026-10")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--raw", type=Path, default=None,
+                        help="the cycle's raw zone of an earlier run of this benchmark "
+                             "(OUT/raw/<cycle>): no generation and extraction")
     args = parser.parse_args()
     base = (args.out or Path(tempfile.mkdtemp(prefix="recon-bench-spark-"))).resolve()
     python, cycle = sys.executable, args.cycle
-    raw = base / "raw" / cycle
-    seconds, peak = stage("generate+extract", [python, "-c", GENERATE_AND_EXTRACT,
-                                               str(base / "sources"), str(raw),
-                                               str(args.scale), cycle])
-    print(f"{'generate+extract':<24} {seconds:9.1f} s  peak RSS {peak / 2**20:8.0f} MiB")
+    if args.raw is not None:
+        raw = args.raw.resolve()
+        print(f"raw zone {raw} (generated and extracted by an earlier run)")
+    else:
+        raw = base / "raw" / cycle
+        seconds, peak = stage("generate+extract", [python, "-c", GENERATE_AND_EXTRACT,
+                                                   str(base / "sources"), str(raw),
+                                                   str(args.scale), cycle])
+        print(f"{'generate+extract':<24} {seconds:9.1f} s  peak RSS {peak / 2**20:8.0f} MiB")
     dbt = str(Path(python).parent / "dbt")
     for warehouse in WAREHOUSES:
         out = base / warehouse
