@@ -363,12 +363,26 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
             tags={"recon/launched_by": "recon", **process_tags()},
         )
     progress.finish()
+    skipped = _skipped(result)
+    if result.success and skipped:
+        # Dagster counts a run whose steps were skipped (an upstream step yielded no output for
+        # them) as a success; a close without its quality gate or reports is not one.
+        return (f"cycle {cycle}: run {result.run_id} did not finish: steps skipped, an upstream "
+                f"step produced no output for them: {', '.join(skipped)}; see the run's logs"), 1
     if result.success:
         return None, 0
     failures = list(_failures(result))
     reasons = "; ".join(line for line, _ in failures) or "see the run's logs"
     status = max((code for _, code in failures), default=1)
     return f"cycle {cycle}: run {result.run_id} failed: {reasons}", status
+
+
+def _skipped(result: ExecuteInProcessResult) -> list[str]:
+    """The keys of the steps the run skipped, in the order it skipped them."""
+    import dagster as dg
+
+    return [e.step_key for e in result.all_events
+            if e.event_type == dg.DagsterEventType.STEP_SKIPPED and e.step_key]
 
 
 def _failures(result: ExecuteInProcessResult) -> Iterator[tuple[str, int]]:

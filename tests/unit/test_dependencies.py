@@ -23,9 +23,13 @@ def _name(requirement: str) -> str:
 
 
 def _declared() -> tuple[set[str], set[str]]:
+    """(what the pipeline may import: the dependencies and the extras a user installs, such as
+    ``spark``; what the tests and benchmarks may import besides: ``dev``)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
     runtime = {_name(r) for r in project["dependencies"]}
-    dev = {_name(r) for r in project["optional-dependencies"]["dev"]}
+    runtime |= {_name(r) for extra, rs in extras.items() if extra != "dev" for r in rs}
+    dev = {_name(r) for r in extras["dev"]}
     return runtime, dev
 
 
