@@ -14,11 +14,10 @@ import pytest
 from recon_pipeline.defs.shared.runs import PID_TAG
 from recon_pipeline.generate import generate
 from recon_pipeline.lib.sources import OBJECT_TABLES
+from tests.integration.pipeline import stable
 
 pytestmark = [pytest.mark.slow]
 CYCLE = "2026-09"
-#: What a run writes that names the run, its time or its own paths, not the data.
-VOLATILE = {"generated_at", "run_id", "out_dir", "sources_dir", "path", "seconds"}
 
 
 def _run(instance: dg.DagsterInstance, sources: Path, out: Path,
@@ -39,14 +38,6 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     """A Parquet file's rows in a stable order (a step's row order is its own business)."""
     rows = pq.read_table(path).to_pylist()
     return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True, default=str))
-
-
-def _stable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
 
 
 def test_multiprocess_run_writes_what_the_in_process_run_writes(
@@ -93,4 +84,4 @@ def test_multiprocess_run_writes_what_the_in_process_run_writes(
     assert _rows(reports_a / "mismatches.parquet") == _rows(reports_b / "mismatches.parquet")
     summary_a, summary_b = (json.loads((r / "summary.json").read_text())
                             for r in (reports_a, reports_b))
-    assert _stable(summary_a) == _stable(summary_b)
+    assert stable(summary_a) == stable(summary_b)

@@ -13,19 +13,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from recon_pipeline.generate import generate
 from recon_pipeline.lib.warehouse.marts import open_marts
 from tests.dbt.test_postgres_parity import MARTS
+from tests.integration.pipeline import stable
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow, pytest.mark.heavy]
 CYCLES = ("2026-09", "2026-10")
 RECON = Path(sys.executable).parent / "recon"
-#: What a run writes that names the run, its time or its own paths, not the data.
-VOLATILE = {"generated_at", "run_id", "out_dir", "sources_dir", "path", "seconds", "warehouse"}
 
 
 def _close(sources: Path, out: Path, cycle: str, warehouse: str) -> None:
@@ -36,14 +34,6 @@ def _close(sources: Path, out: Path, cycle: str, warehouse: str) -> None:
          "--warehouse", warehouse], capture_output=True, text=True, env=env, timeout=1800,
         check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-
-
-def _stable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
-    return value
 
 
 def _rows(out: Path, warehouse: str, table: str) -> list[str]:
@@ -80,4 +70,4 @@ def test_two_cycles_on_spark_equal_the_duckdb_run(tmp_path: Path) -> None:
         assert (reports["spark"] / "mismatches.csv").read_bytes() == (
             reports["duckdb"] / "mismatches.csv").read_bytes(), cycle
         summaries = [json.loads((r / "summary.json").read_text()) for r in reports.values()]
-        assert _stable(summaries[0]) == _stable(summaries[1]), cycle
+        assert stable(summaries[0]) == stable(summaries[1]), cycle
