@@ -4,21 +4,25 @@ Usage::
 
     .venv/bin/python benchmarks/bench_close.py --scale 20 [--cycle 2026-10] [--cache DIR]
 
-1. Generates the sources once with ``recon generate`` (two cycles: the one closed and the one
-   before it; ``--scale 1`` is about 500 invoices a cycle) and caches them under ``--cache``
-   (default ``data/bench/``), so later runs of the benchmark start at once.
-2. Cold run: nothing landed; the previous cycle is closed in a fresh output folder, stage by
+1. Generates the sources once with ``recon generate`` (the ``--closes`` cycles ending at
+   ``--cycle``, two by default; ``--scale 1`` is about 500 invoices a cycle) and caches them
+   under ``--cache`` (default ``data/bench/``), so later runs of the benchmark start at once.
+2. Cold run: nothing landed; the first cycle is closed in a fresh output folder, stage by
    stage (extract, with each source object's seconds; dbt build; the expectation suites;
    reports), each stage in a child process of its own, so its wall time and peak memory (max
    RSS) are its own.
-3. Warm run: the cycle itself, closed next in the same folder: earlier months landed, the
-   canonical facts merged, the findings written for this cycle's partition only. The sources
-   are one cumulative export, so every file is unchanged and extraction links the earlier
-   raw zone's outputs (recon_pipeline.lib.extract.reuse); a real next export has grown files,
-   which are parsed again in full.
+3. Warm runs: the next cycles (``--closes N``: N closes in a row, 12 for a year), each closed
+   next in the same folder: earlier months landed, the canonical facts merged, the findings
+   written for this cycle's partition only. The sources are one cumulative export, so every
+   file is unchanged and extraction links the earlier raw zone's outputs
+   (recon_pipeline.lib.extract.reuse); a real next export has grown files.
 4. The lower bound: the two core pairs (finalized invoices and succeeded charges against
    their ERP postings: not posted, amount differs) as one hand-written DuckDB query over the
    same sources, and the ratio of each run to it.
+5. ``--datacompy``: the invoice-to-ledger pair with datacompy's Polars comparator
+   (benchmarks/datacompy_pair.py) in a venv of its own under ``--cache`` (datacompy 1.1 pins
+   pandas < 3.1 and polars < 1.45), amounts in minor units with a tolerance of one, and the
+   ratio of each run to it. A table of every close ends the output.
 
 DuckDB's memory limit comes from the machine: a quarter of its memory, at most 6 GiB
 (RECON_DUCKDB_MEMORY_LIMIT for dbt; the extraction's own limit), and DuckDB spills to a temp
@@ -193,30 +197,53 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str], limit: str
     return figures
 
 
+DATACOMPY_PINS = ["datacompy>=1.1,<1.2", "polars<1.45", "pandas<3.1"]
+
+
+def datacompy_python(cache: Path) -> str:
+    """The python of the benchmark's own datacompy venv (made on first use): datacompy 1.1 pins
+    pandas and polars below the project's versions, so it cannot share the project's venv."""
+    venv = cache / "datacompy-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"making {venv} ({', '.join(DATACOMPY_PINS)}) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *DATACOMPY_PINS],
+                       check=True)
+    return str(python)
+
+
 def main() -> None:
-    """Generate (once), close the cycle before cold and the cycle warm, then the lower bound."""
+    """Generate (once), close the cycles in a row (the first cold, the rest warm), then the
+    lower bound and, with --datacompy, datacompy on the invoice-to-ledger pair."""
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=20.0)
-    parser.add_argument("--cycle", default="2026-10")
+    parser.add_argument("--cycle", default="2026-10", help="the last cycle closed")
+    parser.add_argument("--closes", type=int, default=2,
+                        help="monthly closes in a row, ending at --cycle (12: a year of closes)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--cache", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--lower-bound-only", action="store_true",
                         help="only the hand-written DuckDB query (no pipeline run)")
+    parser.add_argument("--datacompy", action="store_true",
+                        help="also the invoice-to-ledger pair with datacompy (its own venv)")
     args = parser.parse_args()
+    if args.closes < 1:
+        parser.error("--closes must be at least 1")
 
     from recon_pipeline.lib.cycles import shift_cycle
 
-    previous = shift_cycle(args.cycle, -1)
-    sources = (args.cache / f"seed{args.seed}-scale{args.scale:g}-{previous}-{args.cycle}"
+    cycles = [shift_cycle(args.cycle, k - args.closes + 1) for k in range(args.closes)]
+    first = cycles[0]
+    sources = (args.cache / f"seed{args.seed}-scale{args.scale:g}-{first}-{args.cycle}"
                / "sources").resolve()
     if not (sources / "_truth").is_dir():
         from recon_pipeline.generate import generate
 
         print(f"generating {sources} ...", flush=True)
-        stats = generate(sources, seed=args.seed, scale=args.scale,
-                         cycles=(previous, args.cycle))
+        stats = generate(sources, seed=args.seed, scale=args.scale, cycles=(first, args.cycle))
         print(f"  {stats}")
     manifest = json.loads((sources / "_truth" / "manifest.json").read_text())
     size = sum(p.stat().st_size for p in sources.rglob("*") if p.is_file())
@@ -229,10 +256,10 @@ def main() -> None:
 
     runs: list[tuple[str, list[tuple[str, float, int]]]] = []
     if not args.lower_bound_only:
-        print(f"cold: close {previous}, nothing landed")
-        runs.append(("cold", close(out, sources, previous, env, limit)))
-        print(f"warm: close {args.cycle}, {previous} landed")
-        runs.append(("warm", close(out, sources, args.cycle, env, limit)))
+        for k, cycle in enumerate(cycles):
+            how = "cold, nothing landed" if k == 0 else f"warm, {k} earlier cycle(s) landed"
+            print(f"close {k + 1}/{len(cycles)}: {cycle} ({how})", flush=True)
+            runs.append((cycle, close(out, sources, cycle, env, limit)))
         print(f"  the pipeline's core-pair findings of {args.cycle}:")
         print(stage("counts", [sys.executable, "-c", CORE_COUNTS, str(out / "warehouse.duckdb"),
                                args.cycle], env)[2].rstrip())
@@ -243,10 +270,33 @@ def main() -> None:
     print(output.rstrip())
     query = float(output.rsplit("LOWER_BOUND_SECONDS", 1)[1])
     print(f"  process {seconds:.1f} s (query {query:.1f} s)  peak RSS {rss / 2**20:.0f} MiB")
-    for name, figures in runs:
-        total = sum(s for _, s, _ in figures)
-        print(f"ratio {name} run / lower bound (process): {total / seconds:6.1f}")
-
+    baselines = [("lower bound", seconds)]
+    if args.datacompy:
+        python = datacompy_python(args.cache)
+        print(f"datacompy: the invoice-to-ledger pair of {args.cycle} (PolarsCompare)")
+        dc_seconds, dc_rss, output = stage(
+            "datacompy", [python, str(ROOT / "benchmarks" / "datacompy_pair.py"), str(sources),
+                          args.cycle], env)
+        print(output.rstrip())
+        print(f"  process {dc_seconds:.1f} s  peak RSS {dc_rss / 2**20:.0f} MiB")
+        baselines.append(("datacompy", dc_seconds))
+    if runs:
+        print("\n| close | cycle | extract s | dbt s | quality s | reports s | total s "
+              "| peak RSS MiB |")
+        print("|---|---|---|---|---|---|---|---|")
+        for k, (cycle, figures) in enumerate(runs):
+            cells = " | ".join(f"{s:.1f}" for _, s, _ in figures)
+            total = sum(s for _, s, _ in figures)
+            peak = max(r for _, _, r in figures) / 2**20
+            print(f"| {'cold' if k == 0 else 'warm'} {k + 1} | {cycle} | {cells} | {total:.1f} "
+                  f"| {peak:.0f} |")
+        totals = [sum(s for _, s, _ in figures) for _, figures in runs]
+        if len(runs) > 1:
+            print(f"last close / first close: {totals[-1] / totals[0]:.2f} "
+                  f"(last warm / first warm: {totals[-1] / totals[min(1, len(totals) - 1)]:.2f})")
+        for name, base in baselines:
+            print(f"cold run / {name}: {totals[0] / base:6.1f}   "
+                  f"last warm run / {name}: {totals[-1] / base:6.1f}")
 
 if __name__ == "__main__":
     main()
