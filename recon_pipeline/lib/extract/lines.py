@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -87,10 +88,22 @@ def _chunks(handle: BinaryIO, chunk_bytes: int) -> Iterator[LineChunk]:
 
 
 def _split(data: bytes, first_line: int) -> LineChunk:
-    """Split ``data`` (no trailing newline) into lines numbered from ``first_line``."""
-    pieces = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
-    lines = pc.if_else(pc.ends_with(pieces, b"\r"), pc.binary_slice(pieces, 0, -1), pieces)
-    return line_chunk(lines, first_line)
+    """Split ``data`` (no trailing newline) into lines numbered from ``first_line``.
+
+    The newlines are found by one vectorised byte comparison and become the offsets of one
+    Arrow array over ``data`` with a newline appended (each value keeps its newline, then one
+    slice drops it): no per-line work, and ``split_pattern`` on one huge value was the
+    slowest step of a chunk.
+    """
+    buf = np.frombuffer(data + b"\n", np.uint8)
+    ends = np.flatnonzero(buf == 10) + 1
+    offsets = np.concatenate([np.zeros(1, np.int64), ends.astype(np.int64)])
+    with_nl = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+    pieces = pc.binary_slice(with_nl, 0, -1)
+    if (buf[ends[ends >= 2] - 2] == 13).any():
+        pieces = pc.if_else(pc.ends_with(pieces, b"\r"), pc.binary_slice(pieces, 0, -1), pieces)
+    return line_chunk(pieces, first_line)
 
 
 def line_chunk(lines: pa.Array, first_line: int = 1) -> LineChunk:
