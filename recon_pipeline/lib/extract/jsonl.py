@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from recon_pipeline.lib.extract import spec as sp
+from recon_pipeline.lib.extract.fastjson import FastPass, supports
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES, LineChunk, iter_line_chunks
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
 from recon_pipeline.lib.extract.sqlkit import cursor, mark_numbers, quote
@@ -43,8 +44,10 @@ class JsonReader:
     quarantine reason and, per child table, a list of child structs (fields and reason).
     """
 
-    def __init__(self, spec: sp.Spec) -> None:
+    def __init__(self, spec: sp.Spec, use_fast: bool = True) -> None:
         self.spec = spec
+        self.fast = FastPass(spec) if supports(spec) else None
+        self.use_fast = use_fast
         shape = quote(sp.structure(spec))
         prep = mark_numbers("line", spec.number_keys)
         lines = f"""
@@ -119,7 +122,33 @@ class JsonReader:
                     FROM rec WHERE NOT page AND reason IS NULL))"""
 
     def chunk(self, con: duckdb.DuckDBPyConnection, chunk: LineChunk, rel: str) -> ChunkResult:
-        """Read one chunk of the file ``rel`` (its path under SOURCES)."""
+        """Read one chunk of the file ``rel`` (its path under SOURCES): the lines the fast
+        pass accepts (when the spec has one, lib/extract/fastjson.py) from it, every other
+        line record by record, merged in line order."""
+        if self.fast is None or not self.use_fast:
+            return self.records(con, chunk, rel)
+        fast = self.fast.run(con, chunk, rel)
+        if not fast.rows:
+            return self.records(con, chunk, rel)
+        if not len(fast.rest.line_no) and not fast.rest.bad_utf8:
+            tables = {t: fast.tables.get(t, SCHEMAS[(self.spec.source, t)].empty_table())
+                      for t in self.spec.tables}
+            tables = {t: conform(v, SCHEMAS[(self.spec.source, t)]) for t, v in tables.items()}
+            return ChunkResult(tables, QUARANTINE.empty_table(), fast.rows, 0)
+        slow = self.records(con, fast.rest, rel)
+        tables = {}
+        for name, rows in slow.tables.items():
+            if name in fast.tables:
+                both = pa.concat_tables([conform(fast.tables[name], rows.schema), rows])
+                rows = both.sort_by("_line")
+            tables[name] = rows
+        return ChunkResult(tables, slow.quarantine, slow.rows_read + fast.rows,
+                           slow.rows_quarantined)
+
+    def records(self, con: duckdb.DuckDBPyConnection, chunk: LineChunk, rel: str
+                ) -> ChunkResult:
+        """Read one chunk of the file ``rel`` record by record (the exact path: every line's
+        reason)."""
         spec, source = self.spec, self.spec.source
         con.register("chunk", chunk.table())
         try:

@@ -60,10 +60,13 @@ OBJECTS = (*JSON_SPECS, "usage/events", *ERP_SPECS, *CSV_FILES)
 
 @dataclass(frozen=True)
 class Options:
-    """How hard to work: bytes per chunk, chunks in flight, DuckDB memory."""
+    """How hard to work: bytes per chunk, chunks in flight; ``fast``: JSON lines through the
+    fast columnar pass where the spec has one (lib/extract/fastjson.py), else every line
+    record by record (the same outputs, slower: kept to compare the two)."""
 
     chunk_bytes: int = CHUNK_BYTES
     workers: int = 2
+    fast: bool = True
 
 
 def json_files(sources: Path, spec: Spec) -> list[tuple[Path, str]]:
@@ -86,7 +89,7 @@ def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Pa
     A file :func:`refusal` refuses is not read: one quarantine row stands for it."""
     spec = JSON_SPECS.get(name, usage.EVENTS)
     report = ObjectReport(name, spec.table)
-    reader = JsonReader(spec)
+    reader = JsonReader(spec, use_fast=options.fast)
     quarantine_path, counts_path = part_paths(out_dir, name)
     with ExitStack() as stack:
         sinks = {t: stack.enter_context(ParquetSink(_target(out_dir, spec.source, t, staged),
