@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from recon_pipeline.lib.extract import spec as sp
 from recon_pipeline.lib.extract.fastjson import FastPass, supports
-from recon_pipeline.lib.extract.lines import CHUNK_BYTES, LineChunk, iter_line_chunks
+from recon_pipeline.lib.extract.lines import CHUNK_BYTES, LineChunk, Position, iter_line_chunks
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
 from recon_pipeline.lib.extract.sqlkit import cursor, mark_numbers, quote
 from recon_pipeline.lib.source_files import WHOLE_FILE
@@ -213,8 +213,10 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def read_file(reader: JsonReader, con: duckdb.DuckDBPyConnection, path: Path, rel: str,
-              chunk_bytes: int = CHUNK_BYTES, workers: int = 2) -> Iterator[ChunkResult]:
-    """Every chunk of ``path`` read in file order, ``workers`` chunks at a time.
+              chunk_bytes: int = CHUNK_BYTES, workers: int = 2,
+              position: Position | None = None) -> Iterator[ChunkResult]:
+    """Every chunk of ``path`` (from ``position`` when given) read in file order, ``workers``
+    chunks at a time.
 
     Each worker has its own cursor (its own temporary tables); DuckDB runs without the GIL,
     so the chunks of a big file use every core while memory holds ``workers`` chunks.
@@ -222,7 +224,7 @@ def read_file(reader: JsonReader, con: duckdb.DuckDBPyConnection, path: Path, re
     cursors = [cursor(con) for _ in range(max(1, workers))]
     pending: deque[Future[ChunkResult]] = deque()
     with ThreadPoolExecutor(len(cursors), thread_name_prefix="extract") as pool:
-        for index, chunk in enumerate(iter_line_chunks(path, chunk_bytes)):
+        for index, chunk in enumerate(iter_line_chunks(path, chunk_bytes, position)):
             if len(pending) == len(cursors):
                 yield pending.popleft().result()
             pending.append(pool.submit(reader.chunk, cursors[index % len(cursors)], chunk, rel))

@@ -1,0 +1,144 @@
+"""Parse each byte once for files that grew: a cumulative export appended to since the run
+that landed it is read from where that run stopped, not from the first line.
+
+An extraction of usage events keeps, in its raw zone, the events of every file as they were
+before redeliveries were dropped and stream events merged (``_parts/usage__events.staged
+.parquet``), and one fingerprint per plain file it read to the end (``_parts/usage__events
+.prefix.json``): the bytes it consumed (the whole file, which ended with a newline), the lines
+those hold, and the SHA-256 of those bytes, with the digest of the extraction code.
+
+A later extraction into a raw zone beside it (``OUT/raw/<cycle>``, the newest zone first, as
+lib/extract/reuse.py looks) hashes the same number of leading bytes of the file as it is now.
+When they are the same, that zone's rows and quarantine of the file (at most its consumed
+lines) are copied, and only the tail is parsed, its lines numbered on from there; rows read,
+loaded and quarantined add up as a full parse would count them. Any other change (shorter,
+rewritten, a different code digest), a ``.gz`` file and a file without an earlier fingerprint
+are parsed in full. The redeliveries are then found over every staged row again, so the result
+is the same as a full parse's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from recon_pipeline.lib import atomic
+from recon_pipeline.lib.extract.lines import Position
+from recon_pipeline.lib.extract.report import PARTS, part_paths
+
+_BLOCK = 8 << 20
+
+
+def staged_path(out_dir: Path, name: str) -> Path:
+    """The kept staged rows of object ``name`` (before redeliveries and stream merge)."""
+    return out_dir / PARTS / f"{name.replace('/', '__')}.staged.parquet"
+
+
+def prefix_path(out_dir: Path, name: str) -> Path:
+    """The per-file fingerprints of the consumed prefixes of object ``name``."""
+    return out_dir / PARTS / f"{name.replace('/', '__')}.prefix.json"
+
+
+@dataclass(frozen=True)
+class Consumed:
+    """A file's prefix an earlier extraction read: bytes, lines and SHA-256 of those bytes."""
+
+    size: int
+    lines: int
+    sha256: str
+
+
+@dataclass
+class Prior:
+    """A raw zone whose extraction of an object left fingerprints and staged rows."""
+
+    zone: Path
+    name: str
+    files: dict[str, Consumed]
+
+
+def find_prior(out_dir: Path, name: str, code: str) -> Prior | None:
+    """The newest raw zone (``out_dir`` first, then its siblings by name, newest first) with
+    fingerprints of ``name`` made by the extraction code ``code``."""
+    siblings = out_dir.parent.iterdir() if out_dir.parent.is_dir() else iter(())
+    for zone in [out_dir, *sorted((p for p in siblings if p.is_dir() and p != out_dir),
+                                  reverse=True)]:
+        try:
+            data = json.loads(prefix_path(zone, name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if data.get("code") != code or not staged_path(zone, name).is_file():
+            continue
+        files = {rel: Consumed(**c) for rel, c in data["files"].items()}
+        return Prior(zone, name, files)
+    return None
+
+
+def resume(prior: Prior | None, path: Path, rel: str) -> Position | None:
+    """Where to go on reading ``path``: after its prefix ``prior`` read, when the file still
+    starts with those bytes; None to read it in full. The position's hasher holds the hash
+    of the prefix, so reading on completes the fingerprint of the whole file."""
+    if prior is None or rel not in prior.files or rel.endswith(".gz"):
+        return None
+    consumed = prior.files[rel]
+    hasher = hashlib.sha256()
+    try:
+        if path.stat().st_size < consumed.size:
+            return None
+        with open(path, "rb") as handle:
+            left = consumed.size
+            while left:
+                block = handle.read(min(_BLOCK, left))
+                if not block:
+                    return None
+                hasher.update(block)
+                left -= len(block)
+    except OSError:
+        return None
+    if hasher.hexdigest() != consumed.sha256:
+        return None
+    return Position(consumed.size, consumed.lines + 1, hasher)
+
+
+def fresh(rel: str) -> Position:
+    """The position of a full read that fingerprints what it reads (plain files)."""
+    return Position(0, 1, None if rel.endswith(".gz") else hashlib.sha256())
+
+
+def earlier_rows(prior: Prior, rel: str, lines: int) -> Iterator[pa.Table]:
+    """The prior zone's staged rows of file ``rel`` from its first ``lines`` lines."""
+    for batch in pq.ParquetFile(staged_path(prior.zone, prior.name)).iter_batches(
+            batch_size=1 << 20):
+        table = pa.Table.from_batches([batch])
+        keep = pc.and_(pc.equal(table.column("_file"), rel),
+                       pc.less_equal(table.column("_line"), lines))
+        rows = table.filter(keep)
+        if rows.num_rows:
+            yield rows
+
+
+def earlier_quarantine(prior: Prior, rel: str, lines: int) -> pa.Table:
+    """The prior zone's quarantine rows of file ``rel`` from its first ``lines`` lines."""
+    table = pq.read_table(part_paths(prior.zone, prior.name)[0])
+    keep = pc.and_(pc.equal(table.column("file"), rel),
+                   pc.less_equal(table.column("line"), lines))
+    return table.filter(keep)
+
+
+def record(out_dir: Path, name: str, code: str, read: dict[str, Position]) -> None:
+    """Write the fingerprints of the files read to their end with a final newline (and, for
+    the record, the offsets the files read on from were resumed at)."""
+    files: dict[str, Any] = {
+        rel: {"size": p.end, "lines": p.last_line, "sha256": p.hasher.hexdigest()}
+        for rel, p in read.items() if p.hasher is not None and p.ends_with_newline}
+    resumed = {rel: p.offset for rel, p in read.items() if p.offset}
+    atomic.write_text(prefix_path(out_dir, name), json.dumps(
+        {"code": code, "files": files, "resumed": resumed}, sort_keys=True))
