@@ -98,6 +98,7 @@ def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Pa
     report = ObjectReport(name, spec.table)
     reader = JsonReader(spec, use_fast=options.fast)
     quarantine_path, counts_path = part_paths(out_dir, name)
+    earlier_zone = tail.Earlier(prior) if prior is not None and read_to is not None else None
     with ExitStack() as stack:
         sinks = {t: stack.enter_context(ParquetSink(_target(out_dir, spec.source, t, staged),
                                                     SCHEMAS[(spec.source, t)]))
@@ -115,12 +116,12 @@ def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Pa
             if read_to is not None:
                 position = tail.resume(prior, path, rel) or tail.fresh(rel)
                 read_to[rel] = position
-                if position.offset and prior is not None:
+                if position.offset and earlier_zone is not None:
                     lines = position.first_line - 1
-                    for rows in tail.earlier_rows(prior, rel, lines):
+                    for rows in earlier_zone.rows(rel, lines):
                         sinks[spec.table].write(rows)
                         loaded[spec.table] += rows.num_rows
-                    earlier = tail.earlier_quarantine(prior, rel, lines)
+                    earlier = earlier_zone.quarantine(rel, lines)
                     bad.write(earlier)
                     quarantined += earlier.num_rows
                     read += loaded[spec.table] + earlier.num_rows

@@ -113,24 +113,52 @@ def fresh(rel: str) -> Position:
     return Position(0, 1, None if rel.endswith(".gz") else hashlib.sha256())
 
 
-def earlier_rows(prior: Prior, rel: str, lines: int) -> Iterator[pa.Table]:
-    """The prior zone's staged rows of file ``rel`` from its first ``lines`` lines."""
-    for batch in pq.ParquetFile(staged_path(prior.zone, prior.name)).iter_batches(
-            batch_size=1 << 20):
-        table = pa.Table.from_batches([batch])
-        keep = pc.and_(pc.equal(table.column("_file"), rel),
-                       pc.less_equal(table.column("_line"), lines))
-        rows = table.filter(keep)
-        if rows.num_rows:
-            yield rows
+class Earlier:
+    """The prior zone's staged rows and quarantine, handed out file by file in one pass.
 
+    Staged rows are in the order the files were read: sorted by path (``usage_files``),
+    which is the byte order Arrow compares strings in, so the rows of the files asked for
+    (in that order) are found by reading the staged file once."""
 
-def earlier_quarantine(prior: Prior, rel: str, lines: int) -> pa.Table:
-    """The prior zone's quarantine rows of file ``rel`` from its first ``lines`` lines."""
-    table = pq.read_table(part_paths(prior.zone, prior.name)[0])
-    keep = pc.and_(pc.equal(table.column("file"), rel),
-                   pc.less_equal(table.column("line"), lines))
-    return table.filter(keep)
+    def __init__(self, prior: Prior) -> None:
+        self.prior = prior
+        self._batches = pq.ParquetFile(staged_path(prior.zone, prior.name)).iter_batches(
+            batch_size=1 << 20)
+        self._pending: pa.Table | None = None
+        self._quarantine: pa.Table | None = None
+
+    def _next(self) -> pa.Table | None:
+        if self._pending is not None:
+            table, self._pending = self._pending, None
+            return table
+        batch = next(self._batches, None)
+        return None if batch is None else pa.Table.from_batches([batch])
+
+    def rows(self, rel: str, lines: int) -> Iterator[pa.Table]:
+        """The staged rows of file ``rel`` from its first ``lines`` lines (files asked for
+        in path order)."""
+        while (table := self._next()) is not None:
+            files = table.column("_file")
+            after = pc.sum(pc.greater(files, rel).cast(pa.int64())).as_py() or 0
+            if after:  # sorted: the rows after ``rel``'s are the table's last ones
+                self._pending = table.slice(table.num_rows - after)
+                table = table.slice(0, table.num_rows - after)
+            keep = pc.and_(pc.equal(table.column("_file"), rel),
+                           pc.less_equal(table.column("_line"), lines))
+            rows = table.filter(keep)
+            if rows.num_rows:
+                yield rows
+            if after:
+                return
+
+    def quarantine(self, rel: str, lines: int) -> pa.Table:
+        """The quarantine rows of file ``rel`` from its first ``lines`` lines."""
+        if self._quarantine is None:
+            self._quarantine = pq.read_table(part_paths(self.prior.zone, self.prior.name)[0])
+        table = self._quarantine
+        keep = pc.and_(pc.equal(table.column("file"), rel),
+                       pc.less_equal(table.column("line"), lines))
+        return table.filter(keep)
 
 
 def record(out_dir: Path, name: str, code: str, read: dict[str, Position]) -> None:

@@ -172,3 +172,10 @@ def test_any_mix_reads_the_same(tmp_path_factory: pytest.TempPathFactory,
     write_lines(work / "src", "usage/m.jsonl", [*lines, _event(999)])
     fast, records = both(work / "src", work)
     assert fast == records
+
+
+def test_generated_usage_reads_the_same(generated: Any, tmp_path: Path) -> None:
+    """The generator's usage files (with their planted malformed rows), both ways."""
+    fast, records = both(generated.out, tmp_path)
+    assert fast == records
+    assert fast["events"] and fast["quarantine"]
