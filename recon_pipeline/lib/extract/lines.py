@@ -54,6 +54,11 @@ class Position:
     end: int = 0
     last_line: int = 0
     ends_with_newline: bool = True
+    #: A compressed file: its size and SHA-256, taken before it is read; ``whole``: the same
+    #: as an earlier extraction read, so not read again (lib/extract/tail.py).
+    size: int = 0
+    digest: str | None = None
+    whole: bool = False
 
 
 def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES,

@@ -114,7 +114,7 @@ def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Pa
             read = quarantined = 0
             position = None
             if read_to is not None:
-                position = tail.resume(prior, path, rel) or tail.fresh(rel)
+                position = tail.resume(prior, path, rel) or tail.fresh(path, rel)
                 read_to[rel] = position
                 if position.offset and earlier_zone is not None:
                     lines = position.first_line - 1
@@ -125,8 +125,9 @@ def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Pa
                     bad.write(earlier)
                     quarantined += earlier.num_rows
                     read += loaded[spec.table] + earlier.num_rows
-            for res in read_file(reader, con, path, rel, options.chunk_bytes, options.workers,
-                                 position):
+            unchanged = position is not None and position.whole
+            for res in () if unchanged else read_file(
+                    reader, con, path, rel, options.chunk_bytes, options.workers, position):
                 for table, rows in res.tables.items():
                     sinks[table].write(rows)
                     loaded[table] += rows.num_rows

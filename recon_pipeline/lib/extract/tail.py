@@ -12,8 +12,9 @@ lib/extract/reuse.py looks) hashes the same number of leading bytes of the file 
 When they are the same, that zone's rows and quarantine of the file (at most its consumed
 lines) are copied, and only the tail is parsed, its lines numbered on from there; rows read,
 loaded and quarantined add up as a full parse would count them. Any other change (shorter,
-rewritten, a different code digest), a ``.gz`` file and a file without an earlier fingerprint
-are parsed in full. The redeliveries are then found over every staged row again, so the result
+rewritten, a different code digest) and a file without an earlier fingerprint are parsed in
+full; a ``.gz`` file is fingerprinted whole (its compressed bytes): copied when unchanged, else
+parsed in full. The redeliveries are then found over every staged row again, so the result
 is the same as a full parse's.
 """
 
@@ -82,35 +83,56 @@ def find_prior(out_dir: Path, name: str, code: str) -> Prior | None:
     return None
 
 
+def _hash(path: Path, size: int) -> hashlib._Hash | None:
+    """SHA-256 of the first ``size`` bytes of ``path``; None when it has fewer."""
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        left = size
+        while left:
+            block = handle.read(min(_BLOCK, left))
+            if not block:
+                return None
+            hasher.update(block)
+            left -= len(block)
+    return hasher
+
+
 def resume(prior: Prior | None, path: Path, rel: str) -> Position | None:
     """Where to go on reading ``path``: after its prefix ``prior`` read, when the file still
     starts with those bytes; None to read it in full. The position's hasher holds the hash
-    of the prefix, so reading on completes the fingerprint of the whole file."""
-    if prior is None or rel not in prior.files or rel.endswith(".gz"):
+    of the prefix, so reading on completes the fingerprint of the whole file. A ``.gz`` file
+    is resumed only when it is the same file whole (``Position.whole``: nothing to read)."""
+    if prior is None or rel not in prior.files:
         return None
     consumed = prior.files[rel]
-    hasher = hashlib.sha256()
     try:
-        if path.stat().st_size < consumed.size:
+        size = path.stat().st_size
+        if size < consumed.size or (rel.endswith(".gz") and size != consumed.size):
             return None
-        with open(path, "rb") as handle:
-            left = consumed.size
-            while left:
-                block = handle.read(min(_BLOCK, left))
-                if not block:
-                    return None
-                hasher.update(block)
-                left -= len(block)
+        hasher = _hash(path, consumed.size)
     except OSError:
         return None
-    if hasher.hexdigest() != consumed.sha256:
+    if hasher is None or hasher.hexdigest() != consumed.sha256:
         return None
+    if rel.endswith(".gz"):
+        return Position(consumed.size, consumed.lines + 1, None, end=size,
+                        last_line=consumed.lines, size=size, digest=consumed.sha256,
+                        whole=True)
     return Position(consumed.size, consumed.lines + 1, hasher)
 
 
-def fresh(rel: str) -> Position:
-    """The position of a full read that fingerprints what it reads (plain files)."""
-    return Position(0, 1, None if rel.endswith(".gz") else hashlib.sha256())
+def fresh(path: Path, rel: str) -> Position:
+    """The position of a full read that fingerprints what it reads: a plain file as it is
+    read, a ``.gz`` file (compressed bytes) before it is read."""
+    if not rel.endswith(".gz"):
+        return Position(0, 1, hashlib.sha256())
+    try:
+        size = path.stat().st_size
+        hasher = _hash(path, size)
+    except OSError:
+        hasher = None
+    return Position(0, 1, None, size=size if hasher else 0,
+                    digest=hasher.hexdigest() if hasher else None)
 
 
 class Earlier:
@@ -164,9 +186,12 @@ class Earlier:
 def record(out_dir: Path, name: str, code: str, read: dict[str, Position]) -> None:
     """Write the fingerprints of the files read to their end with a final newline (and, for
     the record, the offsets the files read on from were resumed at)."""
-    files: dict[str, Any] = {
-        rel: {"size": p.end, "lines": p.last_line, "sha256": p.hasher.hexdigest()}
-        for rel, p in read.items() if p.hasher is not None and p.ends_with_newline}
+    files: dict[str, Any] = {}
+    for rel, p in read.items():
+        if p.digest is not None:
+            files[rel] = {"size": p.size, "lines": p.last_line, "sha256": p.digest}
+        elif p.hasher is not None and p.ends_with_newline:
+            files[rel] = {"size": p.end, "lines": p.last_line, "sha256": p.hasher.hexdigest()}
     resumed = {rel: p.offset for rel, p in read.items() if p.offset}
     atomic.write_text(prefix_path(out_dir, name), json.dumps(
         {"code": code, "files": files, "resumed": resumed}, sort_keys=True))

@@ -63,9 +63,11 @@ def test_grown_file_reads_only_its_tail(tmp_path: Path) -> None:
     _append(src / "usage" / "b.jsonl", [_event(400)])
     out = tmp_path / "out" / "raw" / "2026-09"
     extract_object(src, NAME, out, chunk_bytes=900)
+    gz_size = (src / "usage" / "c.jsonl.gz").stat().st_size
     assert _resumed(out) == {"usage/a.jsonl": size,
                              "usage/b.jsonl": (src / "usage" / "b.jsonl").stat().st_size
-                             - len(json.dumps(_event(400))) - 1}
+                             - len(json.dumps(_event(400))) - 1,
+                             "usage/c.jsonl.gz": gz_size}  # unchanged whole: not read
     assert _zone(out) == _full(src, tmp_path)
     # and again, from the grown state
     grown = (src / "usage" / "a.jsonl").stat().st_size
@@ -73,7 +75,8 @@ def test_grown_file_reads_only_its_tail(tmp_path: Path) -> None:
     again = tmp_path / "out" / "raw" / "2026-10"
     extract_object(src, NAME, again, chunk_bytes=900)
     b_size = (src / "usage" / "b.jsonl").stat().st_size
-    assert _resumed(again) == {"usage/a.jsonl": grown, "usage/b.jsonl": b_size}  # b: no tail
+    assert _resumed(again) == {"usage/a.jsonl": grown, "usage/b.jsonl": b_size,  # b: no tail
+                               "usage/c.jsonl.gz": gz_size}
     assert _zone(again) == _full(src, tmp_path / "second")
 
 
@@ -88,6 +91,19 @@ def test_changed_prefix_is_read_in_full(tmp_path: Path) -> None:
     extract_object(src, NAME, out, chunk_bytes=900)
     assert "usage/a.jsonl" not in _resumed(out)
     assert _zone(out) == _full(src, tmp_path)
+
+
+def test_changed_gz_file_is_read_in_full(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _first(src, tmp_path)
+    write_lines(src, "usage/c.jsonl.gz", [*(_event(i) for i in range(200, 210)), _event(800),
+                                          HOSTILE[0]])
+    out = tmp_path / "out" / "raw" / "2026-09"
+    extract_object(src, NAME, out, chunk_bytes=900)
+    assert "usage/c.jsonl.gz" not in _resumed(out)
+    result = _zone(out)
+    assert result == _full(src, tmp_path)
+    assert any(e["event_id"] == "evt_800" for e in result["events"])
 
 
 def test_unterminated_last_line_is_read_again(tmp_path: Path) -> None:
