@@ -62,6 +62,10 @@ HOSTILE: list[Any] = [
     b'"data":{"value":99999999999999999999999999.999999999999}}',  # the largest that fits
     b'{"id":"evt_1015","source":"s","type":"t","subject":"c","time":"2026-09-01T00:00:00Z",'
     b'"data":{"value":1.5e-3}}',                        # exponent
+    b'{"id":"evt_1033","source":"s","type":"t","subject":"c","time":"2026-09-01T00:00:00Z",'
+    b'"data":{"value":10020000000e000000000}}',        # an exponent of 9 digits (found by fuzz)
+    b'{"id":"evt_1034","source":"s","type":"t","subject":"c","time":"2026-09-01T00:00:00Z",'
+    b'"data":{"value":25E+2}}',
     b'{"id":"evt_1016","source":"s","type":"t","subject":"c","time":"2026-09-01T00:00:00Z",'
     b'"data":{"value":NaN}}',
     b'{"id":"evt_1017","source":"s","type":"t","subject":"c","time":"2026-09-01T00:00:00Z",'
