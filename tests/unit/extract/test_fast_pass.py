@@ -183,3 +183,34 @@ def test_generated_usage_reads_the_same(generated: Any, tmp_path: Path) -> None:
     fast, records = both(generated.out, tmp_path)
     assert fast == records
     assert fast["events"] and fast["quarantine"]
+
+
+_MUTANTS = b'{}[]":,\\ -+.0123456789eEnulltruefalsNaI\x00\x01\t\xc3\xa9\xff\xed\xa0\x80u'
+
+
+def _mutate(rng: random.Random, line: bytes) -> bytes:
+    out = bytearray(line)
+    for _ in range(rng.randint(1, 3)):
+        at = rng.randrange(len(out))
+        op = rng.random()
+        if op < 0.4:
+            out[at] = rng.choice(_MUTANTS)
+        elif op < 0.7:
+            out[at:at] = bytes([rng.choice(_MUTANTS)])
+        else:
+            del out[at]
+    return bytes(out).replace(b"\n", b" ").replace(b"\r", b" ")
+
+
+def test_mutated_lines_read_the_same(tmp_path: Path) -> None:
+    """Valid lines with a few bytes changed, inserted or dropped: where the two readers'
+    JSON parsers or number rules could differ (an exponent of 9 digits was found so)."""
+    rng = random.Random(20261206)
+    lines: list[Any] = []
+    for i in range(4000):
+        event = _event(i, data={"value": rng.choice([1, 0.5, 123.456, 10**20, 7e-5])})
+        raw = json.dumps(event, separators=(",", ":") if i % 2 else None).encode()
+        lines.append(_mutate(rng, raw) if rng.random() < 0.6 else raw)
+    write_lines(tmp_path / "src", "usage/m.jsonl", lines)
+    fast, records = both(tmp_path / "src", tmp_path, chunk_bytes=200_000)
+    assert fast == records
