@@ -16,7 +16,6 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy.engine import URL
 
-from recon_pipeline.lib import atomic
 from recon_pipeline.lib.extract import billing, erp, payments, tail, usage
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.jsonl import JsonReader, file_quarantine, read_file
@@ -156,16 +155,19 @@ def extract_usage(con: duckdb.DuckDBPyConnection, sources: Path, out_dir: Path,
 
     name, code = "usage/events", code_digest()
     read_to: dict[str, Position] = {}
-    report = extract_json(con, name, usage.usage_files(sources), out_dir, options,
-                          staged=True, sources=sources, prior=tail.find_prior(out_dir, name, code),
-                          read_to=read_to)
+    prior = tail.find_prior(out_dir, name, code)
+    try:
+        report = extract_json(con, name, usage.usage_files(sources), out_dir, options,
+                              staged=True, sources=sources, prior=prior, read_to=read_to)
+    finally:
+        if prior is not None:
+            prior.close()
     staged = _target(out_dir, "usage", "events", True)
     try:
         redelivered = usage.deduplicate(con, staged, out_dir / "usage" / "events.parquet",
                                         SCHEMAS[("usage", "events")])
         # Kept for the next run, which reads on from where this one stopped (tail.py).
-        atomic.commit(staged, tail.staged_path(out_dir, name))
-        tail.record(out_dir, name, code, read_to)
+        tail.record(out_dir, name, code, read_to, tail.keep(out_dir, name, staged))
     finally:
         staged.unlink(missing_ok=True)
     report.files = [FileCount(f.source, f.file, f.table, f.rows_read,

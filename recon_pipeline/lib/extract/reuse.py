@@ -96,7 +96,8 @@ def _stamp_path(out_dir: Path, name: str) -> Path:
 def _outputs(out_dir: Path, report: ObjectReport) -> list[Path]:
     """Every file an extraction of ``report``'s object wrote into ``out_dir``."""
     tables = [out_dir / report.source / f"{table}.parquet" for table in report.tables]
-    kept = [tail.staged_path(out_dir, report.name), tail.prefix_path(out_dir, report.name)]
+    kept = [tail.staged_path(out_dir, report.name), tail.quarantine_path(out_dir, report.name),
+            tail.prefix_path(out_dir, report.name)]
     return [*tables, *part_paths(out_dir, report.name),
             *(kept if report.name == "usage/events" else [])]
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,6 +43,11 @@ _BLOCK = 8 << 20
 def staged_path(out_dir: Path, name: str) -> Path:
     """The kept staged rows of object ``name`` (before redeliveries and stream merge)."""
     return out_dir / PARTS / f"{name.replace('/', '__')}.staged.parquet"
+
+
+def quarantine_path(out_dir: Path, name: str) -> Path:
+    """The kept quarantine of object ``name``'s files (before the stream merge adds to it)."""
+    return out_dir / PARTS / f"{name.replace('/', '__')}.staged_quarantine.parquet"
 
 
 def prefix_path(out_dir: Path, name: str) -> Path:
@@ -59,27 +66,67 @@ class Consumed:
 
 @dataclass
 class Prior:
-    """A raw zone whose extraction of an object left fingerprints and staged rows."""
+    """A raw zone whose extraction of an object left fingerprints and staged rows: the staged
+    rows held open (``staged``) and the quarantine read, both as the fingerprints say."""
 
     zone: Path
     name: str
     files: dict[str, Consumed]
+    staged: BinaryIO
+    quarantine: pa.Table
+
+    def close(self) -> None:
+        """Let go of the staged rows."""
+        self.staged.close()
+
+
+def _stat(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def keep(out_dir: Path, name: str, staged: Path) -> dict[str, list[int]]:
+    """Keep ``staged`` and the object's quarantine part as they are now (the stream merge
+    rewrites the part later) for the next run; their stats, for :func:`record`."""
+    atomic.commit(staged, staged_path(out_dir, name))
+    kept = quarantine_path(out_dir, name)
+    tmp = atomic.new_temp(kept)
+    tmp.unlink()
+    try:
+        os.link(part_paths(out_dir, name)[0], tmp)
+    except OSError:
+        shutil.copyfile(part_paths(out_dir, name)[0], tmp)
+    atomic.commit(tmp, kept)
+    return {"staged": _stat(staged_path(out_dir, name)), "quarantine": _stat(kept)}
 
 
 def find_prior(out_dir: Path, name: str, code: str) -> Prior | None:
     """The newest raw zone (``out_dir`` first, then its siblings by name, newest first) with
-    fingerprints of ``name`` made by the extraction code ``code``."""
+    fingerprints of ``name`` made by the extraction code ``code``, and kept files that are
+    the ones the fingerprints were written with (another run may be replacing them)."""
     siblings = out_dir.parent.iterdir() if out_dir.parent.is_dir() else iter(())
     for zone in [out_dir, *sorted((p for p in siblings if p.is_dir() and p != out_dir),
                                   reverse=True)]:
         try:
-            data = json.loads(prefix_path(zone, name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            staged = open(staged_path(zone, name), "rb")  # noqa: SIM115 (Prior closes it)
+        except OSError:
             continue
-        if data.get("code") != code or not staged_path(zone, name).is_file():
+        try:
+            data = json.loads(prefix_path(zone, name).read_text(encoding="utf-8"))
+            st = os.fstat(staged.fileno())
+            with open(quarantine_path(zone, name), "rb") as handle:
+                qt = os.fstat(handle.fileno())
+                quarantine = pq.read_table(handle)
+        except (OSError, ValueError, pa.ArrowInvalid):
+            staged.close()
+            continue
+        kept = data.get("kept", {})
+        if (data.get("code") != code or kept.get("staged") != [st.st_size, st.st_mtime_ns]
+                or kept.get("quarantine") != [qt.st_size, qt.st_mtime_ns]):
+            staged.close()
             continue
         files = {rel: Consumed(**c) for rel, c in data["files"].items()}
-        return Prior(zone, name, files)
+        return Prior(zone, name, files, staged, quarantine)
     return None
 
 
@@ -144,10 +191,8 @@ class Earlier:
 
     def __init__(self, prior: Prior) -> None:
         self.prior = prior
-        self._batches = pq.ParquetFile(staged_path(prior.zone, prior.name)).iter_batches(
-            batch_size=1 << 20)
+        self._batches = pq.ParquetFile(prior.staged).iter_batches(batch_size=1 << 20)
         self._pending: pa.Table | None = None
-        self._quarantine: pa.Table | None = None
 
     def _next(self) -> pa.Table | None:
         if self._pending is not None:
@@ -175,15 +220,14 @@ class Earlier:
 
     def quarantine(self, rel: str, lines: int) -> pa.Table:
         """The quarantine rows of file ``rel`` from its first ``lines`` lines."""
-        if self._quarantine is None:
-            self._quarantine = pq.read_table(part_paths(self.prior.zone, self.prior.name)[0])
-        table = self._quarantine
+        table = self.prior.quarantine
         keep = pc.and_(pc.equal(table.column("file"), rel),
                        pc.less_equal(table.column("line"), lines))
         return table.filter(keep)
 
 
-def record(out_dir: Path, name: str, code: str, read: dict[str, Position]) -> None:
+def record(out_dir: Path, name: str, code: str, read: dict[str, Position],
+           kept: dict[str, list[int]]) -> None:
     """Write the fingerprints of the files read to their end with a final newline (and, for
     the record, the offsets the files read on from were resumed at)."""
     files: dict[str, Any] = {}
@@ -194,4 +238,4 @@ def record(out_dir: Path, name: str, code: str, read: dict[str, Position]) -> No
             files[rel] = {"size": p.end, "lines": p.last_line, "sha256": p.hasher.hexdigest()}
     resumed = {rel: p.offset for rel, p in read.items() if p.offset}
     atomic.write_text(prefix_path(out_dir, name), json.dumps(
-        {"code": code, "files": files, "resumed": resumed}, sort_keys=True))
+        {"code": code, "files": files, "resumed": resumed, "kept": kept}, sort_keys=True))

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from recon_pipeline.lib.extract import extract_object
-from recon_pipeline.lib.extract.tail import prefix_path
+from recon_pipeline.lib.extract.tail import prefix_path, staged_path
 from tests.unit.extract.helpers import write_lines
 from tests.unit.extract.test_fast_pass import HOSTILE, _event
 
@@ -104,6 +104,21 @@ def test_changed_gz_file_is_read_in_full(tmp_path: Path) -> None:
     result = _zone(out)
     assert result == _full(src, tmp_path)
     assert any(e["event_id"] == "evt_800" for e in result["events"])
+
+
+def test_kept_rows_replaced_since_their_fingerprints_are_not_used(tmp_path: Path) -> None:
+    """Another run replacing the prior zone's kept rows after its fingerprints were written:
+    the kept files are not the ones fingerprinted, so every file is read in full."""
+    src = tmp_path / "src"
+    _first(src, tmp_path)
+    prior = tmp_path / "out" / "raw" / "2026-08"
+    staged = staged_path(prior, NAME)
+    staged.write_bytes(staged.read_bytes())  # same rows, another file
+    _append(src / "usage" / "a.jsonl", [_event(900)])
+    out = tmp_path / "out" / "raw" / "2026-09"
+    extract_object(src, NAME, out, chunk_bytes=900)
+    assert _resumed(out) == {}
+    assert _zone(out) == _full(src, tmp_path)
 
 
 def test_unterminated_last_line_is_read_again(tmp_path: Path) -> None:
