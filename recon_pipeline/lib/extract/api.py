@@ -29,7 +29,8 @@ def check_sources(sources: Path) -> None:
 
 def extract_object(sources: Path, name: str, out_dir: Path, *,
                    erp_url: str | URL | None = None, chunk_bytes: int = CHUNK_BYTES,
-                   workers: int = 2, memory_limit: str = "2GB") -> ObjectReport:
+                   workers: int = 2, memory_limit: str = "2GB", fast: bool = True
+                   ) -> ObjectReport:
     """Extract one source object (e.g. ``"billing/invoices"``, see ``OBJECTS``).
 
     Writes ``<out_dir>/<source>/<table>.parquet`` for each of its tables (invoices also
@@ -58,7 +59,8 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
     temp = Path(tempfile.mkdtemp(prefix=name.replace("/", "__") + ".", dir=out_dir / SPILL))
     con = sqlkit.connect(temp, memory_limit)
     try:
-        report = run_object(con, name, sources, out_dir, erp_url, Options(chunk_bytes, workers))
+        report = run_object(con, name, sources, out_dir, erp_url,
+                            Options(chunk_bytes, workers, fast))
     finally:
         con.close()
         clean_temp(temp)

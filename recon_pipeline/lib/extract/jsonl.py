@@ -18,7 +18,8 @@ import duckdb
 import pyarrow as pa
 
 from recon_pipeline.lib.extract import spec as sp
-from recon_pipeline.lib.extract.lines import CHUNK_BYTES, LineChunk, iter_line_chunks
+from recon_pipeline.lib.extract.fastjson import FastPass, supports
+from recon_pipeline.lib.extract.lines import CHUNK_BYTES, LineChunk, Position, iter_line_chunks
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
 from recon_pipeline.lib.extract.sqlkit import cursor, mark_numbers, quote
 from recon_pipeline.lib.source_files import WHOLE_FILE
@@ -43,8 +44,10 @@ class JsonReader:
     quarantine reason and, per child table, a list of child structs (fields and reason).
     """
 
-    def __init__(self, spec: sp.Spec) -> None:
+    def __init__(self, spec: sp.Spec, use_fast: bool = True) -> None:
         self.spec = spec
+        self.fast = FastPass(spec) if supports(spec) else None
+        self.use_fast = use_fast
         shape = quote(sp.structure(spec))
         prep = mark_numbers("line", spec.number_keys)
         lines = f"""
@@ -119,7 +122,33 @@ class JsonReader:
                     FROM rec WHERE NOT page AND reason IS NULL))"""
 
     def chunk(self, con: duckdb.DuckDBPyConnection, chunk: LineChunk, rel: str) -> ChunkResult:
-        """Read one chunk of the file ``rel`` (its path under SOURCES)."""
+        """Read one chunk of the file ``rel`` (its path under SOURCES): the lines the fast
+        pass accepts (when the spec has one, lib/extract/fastjson.py) from it, every other
+        line record by record, merged in line order."""
+        if self.fast is None or not self.use_fast:
+            return self.records(con, chunk, rel)
+        fast = self.fast.run(con, chunk, rel)
+        if not fast.rows:
+            return self.records(con, chunk, rel)
+        if not len(fast.rest.line_no) and not fast.rest.bad_utf8:
+            tables = {t: fast.tables.get(t, SCHEMAS[(self.spec.source, t)].empty_table())
+                      for t in self.spec.tables}
+            tables = {t: conform(v, SCHEMAS[(self.spec.source, t)]) for t, v in tables.items()}
+            return ChunkResult(tables, QUARANTINE.empty_table(), fast.rows, 0)
+        slow = self.records(con, fast.rest, rel)
+        tables = {}
+        for name, rows in slow.tables.items():
+            if name in fast.tables:
+                both = pa.concat_tables([conform(fast.tables[name], rows.schema), rows])
+                rows = both.sort_by("_line")
+            tables[name] = rows
+        return ChunkResult(tables, slow.quarantine, slow.rows_read + fast.rows,
+                           slow.rows_quarantined)
+
+    def records(self, con: duckdb.DuckDBPyConnection, chunk: LineChunk, rel: str
+                ) -> ChunkResult:
+        """Read one chunk of the file ``rel`` record by record (the exact path: every line's
+        reason)."""
         spec, source = self.spec, self.spec.source
         con.register("chunk", chunk.table())
         try:
@@ -184,8 +213,10 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def read_file(reader: JsonReader, con: duckdb.DuckDBPyConnection, path: Path, rel: str,
-              chunk_bytes: int = CHUNK_BYTES, workers: int = 2) -> Iterator[ChunkResult]:
-    """Every chunk of ``path`` read in file order, ``workers`` chunks at a time.
+              chunk_bytes: int = CHUNK_BYTES, workers: int = 2,
+              position: Position | None = None) -> Iterator[ChunkResult]:
+    """Every chunk of ``path`` (from ``position`` when given) read in file order, ``workers``
+    chunks at a time.
 
     Each worker has its own cursor (its own temporary tables); DuckDB runs without the GIL,
     so the chunks of a big file use every core while memory holds ``workers`` chunks.
@@ -193,7 +224,7 @@ def read_file(reader: JsonReader, con: duckdb.DuckDBPyConnection, path: Path, re
     cursors = [cursor(con) for _ in range(max(1, workers))]
     pending: deque[Future[ChunkResult]] = deque()
     with ThreadPoolExecutor(len(cursors), thread_name_prefix="extract") as pool:
-        for index, chunk in enumerate(iter_line_chunks(path, chunk_bytes)):
+        for index, chunk in enumerate(iter_line_chunks(path, chunk_bytes, position)):
             if len(pending) == len(cursors):
                 yield pending.popleft().result()
             pending.append(pool.submit(reader.chunk, cursors[index % len(cursors)], chunk, rel))

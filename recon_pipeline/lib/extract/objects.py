@@ -16,10 +16,10 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy.engine import URL
 
-from recon_pipeline.lib.extract import billing, erp, payments, usage
+from recon_pipeline.lib.extract import billing, erp, payments, tail, usage
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.jsonl import JsonReader, file_quarantine, read_file
-from recon_pipeline.lib.extract.lines import CHUNK_BYTES
+from recon_pipeline.lib.extract.lines import CHUNK_BYTES, Position
 from recon_pipeline.lib.extract.report import FileCount, ObjectReport, part_paths, write_counts
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
 from recon_pipeline.lib.extract.sink import ParquetSink
@@ -60,10 +60,13 @@ OBJECTS = (*JSON_SPECS, "usage/events", *ERP_SPECS, *CSV_FILES)
 
 @dataclass(frozen=True)
 class Options:
-    """How hard to work: bytes per chunk, chunks in flight, DuckDB memory."""
+    """How hard to work: bytes per chunk, chunks in flight; ``fast``: JSON lines through the
+    fast columnar pass where the spec has one (lib/extract/fastjson.py), else every line
+    record by record (the same outputs, slower: kept to compare the two)."""
 
     chunk_bytes: int = CHUNK_BYTES
     workers: int = 2
+    fast: bool = True
 
 
 def json_files(sources: Path, spec: Spec) -> list[tuple[Path, str]]:
@@ -80,14 +83,21 @@ def json_files(sources: Path, spec: Spec) -> list[tuple[Path, str]]:
 
 def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Path, str]],
                  out_dir: Path, options: Options, staged: bool = False, *,
-                 sources: Path) -> ObjectReport:
+                 sources: Path, prior: tail.Prior | None = None,
+                 read_to: dict[str, Position] | None = None) -> ObjectReport:
     """Read JSON Lines ``files`` with the spec ``name``; write its tables and parts.
 
-    A file :func:`refusal` refuses is not read: one quarantine row stands for it."""
+    A file :func:`refusal` refuses is not read: one quarantine row stands for it. With
+    ``read_to`` (a spec without child tables), every file read is fingerprinted there, and a
+    file that only grew since ``prior`` read it is read from where that stopped, its earlier
+    rows and quarantine copied from ``prior`` (lib/extract/tail.py)."""
     spec = JSON_SPECS.get(name, usage.EVENTS)
+    if read_to is not None and spec.children:
+        raise ValueError(f"{name}: reading on from a prefix needs a spec without child tables")
     report = ObjectReport(name, spec.table)
-    reader = JsonReader(spec)
+    reader = JsonReader(spec, use_fast=options.fast)
     quarantine_path, counts_path = part_paths(out_dir, name)
+    earlier_zone = tail.Earlier(prior) if prior is not None and read_to is not None else None
     with ExitStack() as stack:
         sinks = {t: stack.enter_context(ParquetSink(_target(out_dir, spec.source, t, staged),
                                                     SCHEMAS[(spec.source, t)]))
@@ -101,7 +111,22 @@ def extract_json(con: duckdb.DuckDBPyConnection, name: str, files: list[tuple[Pa
                 continue
             loaded = dict.fromkeys(spec.tables, 0)
             read = quarantined = 0
-            for res in read_file(reader, con, path, rel, options.chunk_bytes, options.workers):
+            position = None
+            if read_to is not None:
+                position = tail.resume(prior, path, rel) or tail.fresh(path, rel)
+                read_to[rel] = position
+                if position.offset and earlier_zone is not None:
+                    lines = position.first_line - 1
+                    for rows in earlier_zone.rows(rel, lines):
+                        sinks[spec.table].write(rows)
+                        loaded[spec.table] += rows.num_rows
+                    earlier = earlier_zone.quarantine(rel, lines)
+                    bad.write(earlier)
+                    quarantined += earlier.num_rows
+                    read += loaded[spec.table] + earlier.num_rows
+            unchanged = position is not None and position.whole
+            for res in () if unchanged else read_file(
+                    reader, con, path, rel, options.chunk_bytes, options.workers, position):
                 for table, rows in res.tables.items():
                     sinks[table].write(rows)
                     loaded[table] += rows.num_rows
@@ -126,12 +151,23 @@ def _target(out_dir: Path, source: str, table: str, staged: bool) -> Path:
 def extract_usage(con: duckdb.DuckDBPyConnection, sources: Path, out_dir: Path,
                   options: Options) -> ObjectReport:
     """Every usage file, redeliveries loaded once."""
-    report = extract_json(con, "usage/events", usage.usage_files(sources), out_dir, options,
-                          staged=True, sources=sources)
+    from recon_pipeline.lib.extract.reuse import code_digest
+
+    name, code = "usage/events", code_digest()
+    read_to: dict[str, Position] = {}
+    prior = tail.find_prior(out_dir, name, code)
+    try:
+        report = extract_json(con, name, usage.usage_files(sources), out_dir, options,
+                              staged=True, sources=sources, prior=prior, read_to=read_to)
+    finally:
+        if prior is not None:
+            prior.close()
     staged = _target(out_dir, "usage", "events", True)
     try:
         redelivered = usage.deduplicate(con, staged, out_dir / "usage" / "events.parquet",
                                         SCHEMAS[("usage", "events")])
+        # Kept for the next run, which reads on from where this one stopped (tail.py).
+        tail.record(out_dir, name, code, read_to, tail.keep(out_dir, name, staged))
     finally:
         staged.unlink(missing_ok=True)
     report.files = [FileCount(f.source, f.file, f.table, f.rows_read,

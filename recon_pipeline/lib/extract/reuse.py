@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from recon_pipeline.lib import atomic
+from recon_pipeline.lib.extract import tail
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.report import PARTS, FileCount, ObjectReport, part_paths
 
 _CODE_DIR = Path(__file__).resolve().parent
 
 
-def _code_digest() -> str:
+def code_digest() -> str:
     """A digest of the extraction code (and of the stream merge it ends with): another reader
     may read the same bytes otherwise."""
     digest = hashlib.sha256()
@@ -80,7 +81,7 @@ def stamp(sources: Path, name: str, erp_url: object | None, out_dir: Path
     if files is None:
         return None
     found: dict[str, Any] = {"object": name, "sources": str(sources.resolve()),
-                             "code": _code_digest(), "files": _stats(files, sources)}
+                             "code": code_digest(), "files": _stats(files, sources)}
     landing = stream_folder(out_dir)
     if (name in JSON_SPECS or name == "usage/events") and landing.is_dir():
         landed = sorted(p for p in landing.rglob("*") if p.is_file())
@@ -95,7 +96,10 @@ def _stamp_path(out_dir: Path, name: str) -> Path:
 def _outputs(out_dir: Path, report: ObjectReport) -> list[Path]:
     """Every file an extraction of ``report``'s object wrote into ``out_dir``."""
     tables = [out_dir / report.source / f"{table}.parquet" for table in report.tables]
-    return [*tables, *part_paths(out_dir, report.name)]
+    kept = [tail.staged_path(out_dir, report.name), tail.quarantine_path(out_dir, report.name),
+            tail.prefix_path(out_dir, report.name)]
+    return [*tables, *part_paths(out_dir, report.name),
+            *(kept if report.name == "usage/events" else [])]
 
 
 def record(out_dir: Path, found: dict[str, Any], report: ObjectReport) -> None:
