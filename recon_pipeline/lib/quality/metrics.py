@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 #: The column map metrics answered here (GX's ``map_metric`` of each expectation type).
@@ -80,7 +81,7 @@ class DuckMetrics:
         self.con = duckdb.connect()
         self.con.execute("set timezone = 'UTC'")
         self.con.register("frame", table.append_column(
-            INDEX, pa.array(range(table.num_rows), pa.int64())))
+            INDEX, pa.array(np.arange(table.num_rows, dtype=np.int64))))
         self._counts: dict[tuple[str, str], tuple[int, int]] = {}
 
     def close(self) -> None:
@@ -216,14 +217,25 @@ class DuckMetrics:
 
 @contextlib.contextmanager
 def answered_by_duckdb(answerer: DuckMetrics) -> Iterator[None]:
-    """While open, GX's pandas engine has ``answerer`` answer what it can (one frame's
-    validation), and a decimal column's sum skips GX's per-value stack walk (it only decides
-    whether to log a warning that GX's logger, at ERROR, never shows)."""
+    """While open (one frame's batch and validation), GX's pandas engine has ``answerer``
+    answer what it can; the frame's fingerprint (a batch marker, the md5 of
+    ``pd.util.hash_pandas_object``) is computed once, not once when the batch is made and again
+    when it is validated; a decimal column's sum skips GX's per-value stack walk (it only
+    decides whether to log a warning that GX's logger, at ERROR, never shows)."""
+    import great_expectations.execution_engine.pandas_execution_engine as gx_pandas
     import great_expectations.util as gx_util
     from great_expectations.execution_engine import PandasExecutionEngine
 
     original = PandasExecutionEngine.resolve_metrics
     original_stack = gx_util.stack
+    original_hash = gx_pandas.hash_pandas_dataframe
+    fingerprints: dict[int, tuple[Any, str]] = {}
+
+    def hash_pandas_dataframe(df: Any) -> str:
+        known = fingerprints.get(id(df))
+        if known is None or known[0] is not df:
+            known = fingerprints[id(df)] = (df, original_hash(df))
+        return known[1]
 
     def resolve_metrics(engine: Any, metrics_to_resolve: Any, metrics: Any = None,
                         runtime_configuration: Any = None) -> Any:
@@ -237,8 +249,10 @@ def answered_by_duckdb(answerer: DuckMetrics) -> Iterator[None]:
 
     PandasExecutionEngine.resolve_metrics = resolve_metrics  # type: ignore[method-assign]
     gx_util.stack = lambda *a, **k: []  # type: ignore[assignment]
+    gx_pandas.hash_pandas_dataframe = hash_pandas_dataframe
     try:
         yield
     finally:
         PandasExecutionEngine.resolve_metrics = original  # type: ignore[method-assign]
         gx_util.stack = original_stack
+        gx_pandas.hash_pandas_dataframe = original_hash

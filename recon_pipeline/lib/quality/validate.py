@@ -181,9 +181,9 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
             # One data asset per suite, named after the checked asset (Data Docs list it).
             definition = (source.add_dataframe_asset(suite.asset)
                           .add_batch_definition_whole_dataframe(src.cycle))
-            batch = definition.get_batch(batch_parameters={"dataframe": frame.data})
             gx_suite = gx.ExpectationSuite(**_with_check_names(suite))
             with frame.answering(enabled=not pandas_metrics):
+                batch = definition.get_batch(batch_parameters={"dataframe": frame.data})
                 result = batch.validate(gx_suite, expectation_parameters=parameters,
                                         result_format=frames.result_format(frame))
             result.meta["run_id"] = run_id
