@@ -25,7 +25,8 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
     "raw.billing.customers": [
         {"type": "expect_column_values_to_not_be_in_set",
          "kwargs": {"column": "currency", "value_set": ["usd", "xxx"],
-                    "row_condition": {"type": "comparison", "column": {"name": "legal_entity_known"},
+                    "row_condition": {"type": "comparison",
+                                      "column": {"name": "legal_entity_known"},
                                       "operator": "==", "parameter": True}},
          "severity": "warning", "meta": {"check": "no_usd_when_entity_known"}}],
     "raw.erp.gl_journal_lines": [
@@ -100,3 +101,37 @@ def test_duckdb_answers_as_gx_pandas_engine(tmp_path: Path) -> None:
     assert not any(e.error for s in duckdb.suites for e in s.expectations)
     assert _gx(duckdb) == _gx(pandas)
     assert _outcomes(duckdb) == _outcomes(pandas)
+
+
+def test_duckdb_answers_the_map_metrics_and_leaves_the_rest_to_gx() -> None:
+    import pandas as pd
+    import pyarrow as pa
+    from great_expectations.validator.metric_configuration import MetricConfiguration
+
+    from recon_pipeline.lib.quality.metrics import DuckMetrics
+
+    table = pa.table({"a": ["x", None, "x", "y"], "n": [1, 2, -3, 4]})
+    metrics = DuckMetrics(table, table.to_pandas(types_mapper=pd.ArrowDtype))
+
+    def metric(name: str, column: str, **values: Any) -> MetricConfiguration:
+        return MetricConfiguration(name, {"column": column, "row_condition": None,
+                                          "condition_parser": None, "table": None}, values)
+
+    in_set = metric("column_values.in_set.unexpected_count", "a", value_set=["y"])
+    unique = metric("column_values.unique.unexpected_index_list", "a",
+                    result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})
+    between = metric("column_values.between.unexpected_values", "n", min_value=0,
+                     max_value=None, strict_min=False, strict_max=False,
+                     result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})
+    nulls = metric("column_values.nonnull.unexpected_count", "a")
+    assert all(metrics.answers(m) for m in (in_set, unique, between, nulls))
+    assert metrics.resolve(in_set) == 2
+    assert metrics.resolve(unique) == [0, 2]
+    assert metrics.resolve(between) == [-3]
+    assert metrics.resolve(nulls) == 1
+    # A sum, a fractional bound, an unknown column: GX's pandas engine computes them.
+    assert not metrics.answers(metric("column.sum", "n"))
+    assert not metrics.answers(metric("column_values.between.unexpected_count", "a",
+                                      min_value=0.5, max_value=None))
+    assert not metrics.answers(metric("column_values.nonnull.unexpected_count", "b"))
+    metrics.close()

@@ -46,7 +46,7 @@ def _ident(name: str) -> str:
 def _literal(value: Any, kind: pa.DataType) -> str | None:
     """``value`` as a DuckDB literal comparable with a column of ``kind`` exactly as pandas
     compares them, or None when this module does not know (GX's pandas engine answers)."""
-    if value is None or isinstance(value, float) and value != value:
+    if value is None or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, bool):
         return ("true" if value else "false") if pa.types.is_boolean(kind) else None
@@ -247,8 +247,8 @@ def answered_by_duckdb(answerer: DuckMetrics) -> Iterator[None]:
             answers[m.id] = answerer.resolve(m)
         return answers
 
-    PandasExecutionEngine.resolve_metrics = resolve_metrics  # type: ignore[method-assign]
-    gx_util.stack = lambda *a, **k: []  # type: ignore[assignment]
+    PandasExecutionEngine.resolve_metrics = resolve_metrics  # type: ignore[assignment,method-assign]
+    gx_util.stack = lambda *a, **k: []
     gx_pandas.hash_pandas_dataframe = hash_pandas_dataframe
     try:
         yield

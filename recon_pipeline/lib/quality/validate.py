@@ -2,7 +2,9 @@
 
 Each suite's frame (``frames.py``) is read from DuckDB as Arrow and handed to GX's pandas
 datasource as an Arrow-backed DataFrame (no copy to Python objects, no per-row Python); GX's
-SQL datasource is not used because it fails on DuckDB. ``great_expectations`` is imported here,
+SQL datasource is not used because it fails on DuckDB. GX's metrics of the map expectations
+are answered by DuckDB on that Arrow table (``metrics.py``), so GX plans and formats the
+results without per-row pandas work. ``great_expectations`` is imported here,
 inside the functions, never when the code location loads.
 """
 
