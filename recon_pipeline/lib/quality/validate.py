@@ -2,12 +2,15 @@
 
 Each suite's frame (``frames.py``) is read from DuckDB as Arrow and handed to GX's pandas
 datasource as an Arrow-backed DataFrame (no copy to Python objects, no per-row Python); GX's
-SQL datasource is not used because it fails on DuckDB. ``great_expectations`` is imported here,
+SQL datasource is not used because it fails on DuckDB. GX's metrics of the map expectations
+are answered by DuckDB on that Arrow table (``metrics.py``), so GX plans and formats the
+results without per-row pandas work. ``great_expectations`` is imported here,
 inside the functions, never when the code location loads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -144,14 +147,19 @@ SPARK_UNEXPECTED_ROWS = 1000
 
 
 def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: datetime,
-                   engine: str = "duckdb", spark: Any = None) -> CycleValidation:
+                   engine: str = "duckdb", spark: Any = None,
+                   pandas_metrics: bool = False) -> CycleValidation:
     """Run every suite on its frame of ``src.cycle``; never raises for a failed expectation.
 
     ``engine`` is where the frames are computed and validated: ``duckdb`` (GX's pandas
     datasource) or ``spark`` (GX's Spark datasource, on ``spark``, a SparkSession, else the
     session of ``spark.spark_session``). Both give the same outcomes, to the example rows:
     a failed expectation's examples are its first unexpected rows in the frame's canonical
-    order (every column ascending, nulls last; see SPARK_UNEXPECTED_ROWS)."""
+    order (every column ascending, nulls last; see SPARK_UNEXPECTED_ROWS).
+
+    On DuckDB, the metrics of the map expectations are computed by DuckDB on the frame's Arrow
+    table (``metrics.py``: the same results, without GX's per-row pandas work);
+    ``pandas_metrics`` leaves every metric to GX's pandas engine (to compare the two)."""
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r} is not one of {ENGINES}")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -175,10 +183,11 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
             # One data asset per suite, named after the checked asset (Data Docs list it).
             definition = (source.add_dataframe_asset(suite.asset)
                           .add_batch_definition_whole_dataframe(src.cycle))
-            batch = definition.get_batch(batch_parameters={"dataframe": frame.data})
             gx_suite = gx.ExpectationSuite(**_with_check_names(suite))
-            result = batch.validate(gx_suite, expectation_parameters=parameters,
-                                    result_format=frames.result_format(frame))
+            with frame.answering(enabled=not pandas_metrics):
+                batch = definition.get_batch(batch_parameters={"dataframe": frame.data})
+                result = batch.validate(gx_suite, expectation_parameters=parameters,
+                                        result_format=frames.result_format(frame))
             result.meta["run_id"] = run_id
             results.append(result)
             outcomes.append(SuiteOutcome(
@@ -213,6 +222,10 @@ class _Frame:
     def close(self) -> None:
         """Release what the engine holds for the frame."""
 
+    def answering(self, enabled: bool = True) -> contextlib.AbstractContextManager[None]:
+        """While GX validates the frame: the metrics the engine computes itself."""
+        return contextlib.nullcontext()
+
 
 class _ArrowFrame(_Frame):
     def __init__(self, table: pa.Table) -> None:
@@ -225,6 +238,20 @@ class _ArrowFrame(_Frame):
         self.data = self.table.to_pandas(types_mapper=pd.ArrowDtype)
         self.rows = self.table.num_rows
         self.columns = list(self.table.column_names)
+        self.metrics: Any = None
+
+    def answering(self, enabled: bool = True) -> contextlib.AbstractContextManager[None]:
+        if not enabled:
+            return contextlib.nullcontext()
+        from recon_pipeline.lib.quality.metrics import DuckMetrics, answered_by_duckdb
+
+        self.metrics = DuckMetrics(self.table, self.data)
+        return answered_by_duckdb(self.metrics)
+
+    def close(self) -> None:
+        if self.metrics is not None:
+            self.metrics.close()
+            self.metrics = None
 
     def examples(self, detail: dict[str, Any]) -> list[Any]:
         index = [i for i in (detail.get("partial_unexpected_index_list") or [])
