@@ -20,7 +20,7 @@ Usage::
    their ERP postings: not posted, amount differs) as one hand-written DuckDB query over the
    same sources, and the ratio of each run to it.
 5. ``--datacompy``: the invoice-to-ledger pair with datacompy's Polars comparator
-   (benchmarks/datacompy_pair.py) in a venv of its own under ``--cache`` (datacompy 1.1 pins
+   (benchmarks/datacompy/pair.py) in a venv of its own under ``--cache`` (datacompy 1.1 pins
    pandas < 3.1 and polars < 1.45), amounts in minor units with a tolerance of one, and the
    ratio of each run to it. A table of every close ends the output.
 
@@ -197,7 +197,8 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str], limit: str
     return figures
 
 
-DATACOMPY_PINS = ["datacompy>=1.1,<1.2", "polars<1.45", "pandas<3.1"]
+#: The datacompy baseline: its script and the requirements of its own venv.
+DATACOMPY = ROOT / "benchmarks" / "datacompy"
 
 
 def datacompy_python(cache: Path) -> str:
@@ -206,9 +207,10 @@ def datacompy_python(cache: Path) -> str:
     venv = cache / "datacompy-venv"
     python = venv / "bin" / "python"
     if not python.exists():
-        print(f"making {venv} ({', '.join(DATACOMPY_PINS)}) ...", flush=True)
+        print(f"making {venv} ({DATACOMPY / 'requirements.txt'}) ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *DATACOMPY_PINS],
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "-r",
+                        str(DATACOMPY / "requirements.txt")],
                        check=True)
     return str(python)
 
@@ -275,7 +277,7 @@ def main() -> None:
         python = datacompy_python(args.cache)
         print(f"datacompy: the invoice-to-ledger pair of {args.cycle} (PolarsCompare)")
         dc_seconds, dc_rss, output = stage(
-            "datacompy", [python, str(ROOT / "benchmarks" / "datacompy_pair.py"), str(sources),
+            "datacompy", [python, str(DATACOMPY / "pair.py"), str(sources),
                           args.cycle], env)
         print(output.rstrip())
         print(f"  process {dc_seconds:.1f} s  peak RSS {dc_rss / 2**20:.0f} MiB")

@@ -48,12 +48,15 @@ def _undeclared(folders: list[Path], allowed: set[str]) -> list[str]:
     for folder in folders:
         local = {p.stem for p in folder.glob("*.py")}  # scripts importing their neighbours
         for path in sorted(folder.rglob("*.py")):
+            own = path.parent / "requirements.txt"  # a script run in a venv of its own
+            extra = {_name(r) for r in own.read_text().splitlines()
+                     if r.strip() and not r.startswith("#")} if own.is_file() else set()
             for module, line in _imports(path):
                 top = module.split(".")[0]
                 if top in sys.stdlib_module_names or top in {"recon_pipeline", "tests"} | local:
                     continue
-                names = {_name(d) for d in distributions.get(top, [])}
-                if not names & allowed:
+                names = {_name(d) for d in distributions.get(top, [])} or {_name(top)}
+                if not names & (allowed | extra):
                     missing.append(f"{path.relative_to(ROOT)}:{line} {module} ({names or '?'})")
     return missing
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 from sqlalchemy.engine import URL
 
 from recon_pipeline.lib.extract import billing, erp, payments, tail, usage
+from recon_pipeline.lib.extract.codeversion import code_digest
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.jsonl import JsonReader, file_quarantine, read_file
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES, Position
@@ -151,8 +152,6 @@ def _target(out_dir: Path, source: str, table: str, staged: bool) -> Path:
 def extract_usage(con: duckdb.DuckDBPyConnection, sources: Path, out_dir: Path,
                   options: Options) -> ObjectReport:
     """Every usage file, redeliveries loaded once."""
-    from recon_pipeline.lib.extract.reuse import code_digest
-
     name, code = "usage/events", code_digest()
     read_to: dict[str, Position] = {}
     prior = tail.find_prior(out_dir, name, code)

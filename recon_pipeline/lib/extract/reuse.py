@@ -14,7 +14,6 @@ URL (no file to stat) is always read.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -23,19 +22,9 @@ from typing import Any
 
 from recon_pipeline.lib import atomic
 from recon_pipeline.lib.extract import tail
+from recon_pipeline.lib.extract.codeversion import code_digest
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.report import PARTS, FileCount, ObjectReport, part_paths
-
-_CODE_DIR = Path(__file__).resolve().parent
-
-
-def code_digest() -> str:
-    """A digest of the extraction code (and of the stream merge it ends with): another reader
-    may read the same bytes otherwise."""
-    digest = hashlib.sha256()
-    for path in [*sorted(_CODE_DIR.glob("*.py")), _CODE_DIR.parent / "stream" / "merge.py"]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def input_files(sources: Path, name: str, erp_url: object | None) -> list[Path] | None:

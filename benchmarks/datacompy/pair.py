@@ -4,7 +4,7 @@ Runs in a virtual environment of its own (``bench_close.py --datacompy`` makes i
 1.1 pins pandas < 3.1 and polars < 1.45, which the project does not. It imports nothing of
 recon_pipeline. Usage::
 
-    python benchmarks/datacompy_pair.py SOURCES CYCLE
+    python benchmarks/datacompy/pair.py SOURCES CYCLE
 
 Reads the finalized invoices of CYCLE (billing JSONL, gzip or not) and the ERP's INVOICE
 postings (the AR line of every live journal: reversed journals and reversals left out) with
