@@ -5,6 +5,7 @@ intermediate, core marts) and ``reconciliation`` (the recon models and their rol
 """
 
 import json
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,23 @@ from recon_pipeline.defs.shared.partitions import cycle_partitions, one_run_per_
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.warehouse.project import dbt_project
 from recon_pipeline.defs.warehouse.translator import ReconDbtTranslator
+
+
+#: The singular tests of dbt_project/tests/macros/ test the SQL macros on literals, not a cycle's
+#: data (no model, so no asset check): tests/dbt runs them on every engine, a close does not.
+MACRO_TESTS = ("path:tests/macros",)
+
+
+def dbt_threads() -> int:
+    """dbt's worker threads: RECON_DBT_THREADS, else the CPUs this process may use (DuckDB
+    runs each query on its own threads; more dbt threads than cores only queue)."""
+    configured = os.environ.get("RECON_DBT_THREADS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 # One op for the whole project: DuckDB allows one writer per file, so the warehouse is built by
@@ -35,6 +53,7 @@ def warehouse_dbt_models(
 
     dbt's unit tests test the SQL, not the cycle's data: they run in the test suite
     (tests/dbt, DuckDB and PostgreSQL), not in every close (they took two thirds of the build).
+    So do the singular tests of the macros (dbt_project/tests/macros/): they read no model.
 
     The cycle and the output directory go to dbt as vars: models read the raw zone
     OUT/raw/<cycle>/ and write the warehouse of ``settings.warehouse``: OUT/warehouse.duckdb,
@@ -47,8 +66,8 @@ def warehouse_dbt_models(
     artifacts.mkdir(parents=True, exist_ok=True)
     dbt_vars = resolved.dbt_vars(cycle)
     invocation = dbt.cli(
-        ["build", "--exclude", "resource_type:unit_test", "--vars", json.dumps(dbt_vars),
-         "--target", resolved.warehouse],
+        ["build", "--exclude", "resource_type:unit_test", *MACRO_TESTS, "--vars",
+         json.dumps(dbt_vars), "--target", resolved.warehouse, "--threads", str(dbt_threads())],
         context=context, target_path=artifacts
     )
     yield from invocation.stream()
