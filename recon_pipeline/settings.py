@@ -234,19 +234,35 @@ class Settings:
         """Tolerances, windows and severities of this run (config/recon.yml and ``config_file``)."""
         return load_config_file(self.config_file)
 
-    def dbt_vars(self, cycle: str) -> dict[str, object]:
-        """The vars every dbt invocation of a run gets: the cycle, the cycle window the run
-        writes (the partition: that cycle alone; dbt_project/macros/partitions.sql), the output
-        directory and the reconciliation settings (the reporting currency as resolved here)."""
+    def dbt_vars(self) -> dict[str, object]:
+        """The vars every dbt invocation of a run gets: the reconciliation settings (the
+        reporting currency as resolved here). They are the same for every cycle of an OUT, so
+        dbt keeps its parsed project from one cycle's build to the next (it parses all again
+        when the --vars differ); what changes with the cycle is :meth:`dbt_env`."""
         return {
             **self.recon_config().dbt_vars(),
             "reporting_currency": self.reporting_currency,
+        }
+
+    def dbt_run_values(self, cycle: str) -> dict[str, str]:
+        """The values of one run of the dbt project: the cycle, the cycle window it writes (the
+        partition: that cycle alone; dbt_project/macros/partitions.sql), the output directory
+        and the raw zone's root. The project reads each as the var of that name when given, else
+        as the environment variable ``RECON_DBT_<NAME>`` (:meth:`dbt_env`)."""
+        return {
             "cycle": cycle,
             "min_cycle": cycle,
             "max_cycle": cycle,
             "out_dir": self.out_dir.as_posix(),
             "raw_root": self.raw_root(),
         }
+
+    def dbt_env(self, cycle: str) -> dict[str, str]:
+        """:meth:`dbt_run_values` as the environment variables a Dagster run gives dbt: dbt
+        re-parses only the files that read a variable whose value changed, where a changed
+        --vars re-parses the whole project."""
+        return {f"RECON_DBT_{name.upper()}": value
+                for name, value in self.dbt_run_values(cycle).items()}
 
     def raw_root(self) -> str:
         """Where the dbt project reads the raw zone (the var ``raw_root``; the sources' external

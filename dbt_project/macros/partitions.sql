@@ -5,8 +5,8 @@
     2026-10 leaves 2026-10's rows as its own run wrote them, and re-running a cycle gives the
     same rows (delete + insert, never a duplicate).
 
-    The window is the dbt vars `min_cycle` .. `max_cycle` (both YYYY-MM), each defaulting to
-    `cycle`, the way dagster-open-platform feeds `min_date`/`max_date` from a partition's time
+    The window is the dbt vars `min_cycle` .. `max_cycle` (both YYYY-MM; or RECON_DBT_MIN_CYCLE,
+    RECON_DBT_MAX_CYCLE: macros/time.sql, run_value), each defaulting to `cycle`, the way dagster-open-platform feeds `min_date`/`max_date` from a partition's time
     window: a Dagster run passes its partition (recon_pipeline.settings), a backfill of several
     cycles from one export may pass a wider window.
 #}
@@ -14,8 +14,8 @@
 {#- (first, last) cycle of the window, checked to be YYYY-MM and in order. -#}
 {% macro cycle_window() -%}
     {%- set cycle = current_cycle() -%}
-    {%- set first = var('min_cycle', none) or cycle -%}
-    {%- set last = var('max_cycle', none) or cycle -%}
+    {%- set first = run_value('min_cycle', '') or cycle -%}
+    {%- set last = run_value('max_cycle', '') or cycle -%}
     {%- if execute -%}
         {%- for bound in [first, last] -%}
             {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', bound | string) -%}

@@ -48,9 +48,10 @@
 {%- endmacro %}
 
 
-{#- The cycle being closed: the dbt var `cycle`, checked to be YYYY-MM. -#}
+{#- The cycle being closed: the dbt var `cycle`, else $RECON_DBT_CYCLE (run_value), checked to be
+    YYYY-MM. -#}
 {% macro current_cycle() -%}
-    {%- set cycle = var('cycle') | string -%}
+    {%- set cycle = run_value('cycle', '0000-00') | string -%}
     {%- if execute and not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', cycle) -%}
         {{ exceptions.raise_compiler_error(
             "var cycle must be a month YYYY-MM, got '" ~ cycle ~ "'") }}
@@ -85,4 +86,23 @@
 {% macro cycle_last_date(cycle) -%}
     cast({{ dbt.dateadd('day', -1, add_months(
         "cast(" ~ cycle ~ " || '-01 00:00:00' as " ~ dbt.type_timestamp() ~ ")", 1)) }} as date)
+{%- endmacro %}
+
+
+{#-
+    A value of one run: the dbt var `name` when given (--vars, a unit test's overrides), else the
+    environment variable RECON_DBT_<NAME>, which a Dagster run sets (recon_pipeline/settings.py,
+    dbt_env). Environment, not --vars: dbt keeps its parsed project (partial_parse.msgpack) only
+    while the --vars are the same, so a var that changes every cycle made every cycle's first
+    build parse the whole project again. The variable is read when executing only: a parse then
+    records no per-run value in any model, and a run of another cycle re-parses none of them.
+-#}
+{% macro run_value(name, default) -%}
+    {%- set given = var(name, none) -%}
+    {%- if given is not none -%}
+        {{ return(given) }}
+    {%- elif not execute -%}
+        {{ return(default) }}
+    {%- endif -%}
+    {{ return(env_var('RECON_DBT_' ~ (name | upper), default)) }}
 {%- endmacro %}

@@ -33,6 +33,14 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.is_file() else shutil.which("dbt") or "dbt"
 
 
+def run_executable() -> str:
+    """The dbt command a Dagster run starts: ``recon-dbt`` of this environment (dbt itself,
+    but ``--version`` answers without importing dbt or asking PyPI: lib/dbt_launcher.py),
+    else :func:`dbt_executable` when the project is not installed with its scripts."""
+    candidate = Path(sys.executable).parent / "recon-dbt"
+    return str(candidate) if candidate.is_file() else dbt_executable()
+
+
 def manifest_is_stale(project_dir: Path = DBT_PROJECT_DIR) -> bool:
     """True when the manifest is missing or older than a file it was parsed from."""
     manifest = project_dir / "target" / "manifest.json"

@@ -3,6 +3,7 @@ pass, and the canonical tables say what the spec's rules say."""
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
@@ -177,3 +178,28 @@ def test_an_object_exported_twice_counts_once(tmp_path: Path) -> None:
     assert journal == []
     assert query(tmp_path, "select count(*) from staging.stg_erp__gl_journal_lines") == [
         (len(GL_JOURNAL_LINES),)]
+
+
+def test_not_null_columns_fails_once_per_null_cell_naming_its_column(
+    sample_duckdb: DbtRun, sample_out: Path, tmp_path: Path
+) -> None:
+    """One test per model checks all its not-null columns: a null in any of them fails it, and
+    the failures are the null cells (what a not_null test per column added up to)."""
+    del sample_duckdb
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copyfile(sample_out / "warehouse.duckdb", out / "warehouse.duckdb")
+    check = "not_null_columns_dim_customers"  # columns customer_id, erp_match_count
+    clean = Dbt(out)("test", "--select", check)
+    assert clean.ok, clean.output
+    with duckdb.connect(str(out / "warehouse.duckdb")) as db:
+        db.execute("update marts.dim_customers set erp_match_count = null "
+                   "where customer_id in ('cus_dup', 'cus_jpy')")
+    broken = Dbt(out)("test", "--select", check, "--store-failures")
+    assert not broken.ok
+    (result,) = [r for r in broken.results() if r["unique_id"].startswith("test.")]
+    assert (result["status"], result["failures"]) == ("fail", 2)
+    (schema,) = query(out, "select table_schema from information_schema.tables "
+                           f"where table_name = '{check}'")[0]
+    nulls = query(out, f'select null_column from "{schema}"."{check}"')
+    assert nulls == [("erp_match_count",), ("erp_match_count",)]

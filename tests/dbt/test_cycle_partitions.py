@@ -1,11 +1,11 @@
 """The warehouse is cycle-true: closing one cycle never changes another cycle's rows.
 
-Two cycles of one generated export are built in both orders, with the vars a Dagster run
-passes (recon_pipeline.settings), each order in a warehouse of its own: every mart's rows of a
-cycle are the same whichever cycle ran last, and the same as that cycle built alone (the
-warehouse after its first run); a cycle run again leaves the same rows (no duplicate). Marts
-without a cycle (dimensions, merged by natural key) are the same in both orders. On DuckDB and
-PostgreSQL.
+Two cycles of one generated export are built in both orders, with the values a Dagster run
+passes (recon_pipeline.settings: environment variables there, the same values as vars here),
+each order in a warehouse of its own: every mart's rows of a cycle are the same whichever cycle
+ran last, and the same as that cycle built alone (the warehouse after its first run); a cycle
+run again leaves the same rows (no duplicate). Marts without a cycle (dimensions, merged by
+natural key) are the same in both orders. On DuckDB and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -54,8 +54,9 @@ class Warehouse:
             load_raw_zone(PG_URI, export / "raw", schema_prefix=prefix)
 
     def run(self, cycle: str) -> None:
-        """`dbt run` of every model for ``cycle``, with the vars of a Dagster run."""
-        dbt_vars = Settings.resolve(out_dir=str(self.out), environ={}).dbt_vars(cycle)
+        """`dbt run` of every model for ``cycle``, with the values of a Dagster run."""
+        settings = Settings.resolve(out_dir=str(self.out), environ={})
+        dbt_vars = {**settings.dbt_vars(), **settings.dbt_run_values(cycle)}
         self.dbt("run", dbt_vars={**dbt_vars, "schema_prefix": self.prefix})
 
     def rows(self, sql: str) -> Rows:

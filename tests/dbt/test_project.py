@@ -115,7 +115,7 @@ def test_sources_read_the_raw_zone_where_the_run_says(tmp_path: Path) -> None:
 
     settings = Settings.resolve(out_dir="memory://bucket/recon", warehouse="spark",
                                 environ={"RECON_WORK_DIR": str(tmp_path / "work")})
-    root = settings.dbt_vars("2026-09")["raw_root"]
+    root = settings.dbt_run_values("2026-09")["raw_root"]
     assert root == "memory://bucket/recon/raw"
     for extra, expected in (({"raw_root": root}, root), ({}, f"{tmp_path.as_posix()}/out/raw")):
         parsed = Dbt(tmp_path / "out")("parse", cycle="2026-09", **extra)

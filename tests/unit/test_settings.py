@@ -111,7 +111,7 @@ def test_config_file(tmp_path: Path) -> None:
     assert (config.reporting_currency, config.tolerance_minor, config.grace_days) == ("GBP", 5, 3)
     settings = Settings.resolve(config_file=str(path), environ={})
     assert settings.reporting_currency == "GBP"
-    assert settings.dbt_vars("2026-09")["tolerance_minor"] == 5
+    assert settings.dbt_vars()["tolerance_minor"] == 5
     assert Settings.resolve(config_file=str(path), reporting_currency="EUR",
                             environ={}).reporting_currency == "EUR"
     path.write_text("tolerance: 0.01\n")
