@@ -228,8 +228,10 @@ class _Frame:
 
 
 class _ArrowFrame(_Frame):
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table, con: Any = None) -> None:
         import pandas as pd
+
+        self.con = con  # the DuckDB connection the metrics open a cursor of (None: their own)
 
         # In the canonical order, so GX's first unexpected rows (the examples) are the rows
         # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default).
@@ -245,7 +247,7 @@ class _ArrowFrame(_Frame):
             return contextlib.nullcontext()
         from recon_pipeline.lib.quality.metrics import DuckMetrics, answered_by_duckdb
 
-        self.metrics = DuckMetrics(self.table, self.data)
+        self.metrics = DuckMetrics(self.table, self.data, self.con)
         return answered_by_duckdb(self.metrics)
 
     def close(self) -> None:
@@ -290,7 +292,7 @@ class _PandasFrames:
         return context.data_sources.add_pandas("recon")
 
     def read(self, suite: str) -> _Frame:
-        return _ArrowFrame(read_frame(self.con, suite, self.src))
+        return _ArrowFrame(read_frame(self.con, suite, self.src), self.con)
 
     def result_format(self, frame: _Frame) -> dict[str, Any]:
         return {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
