@@ -170,6 +170,11 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
+    # GX serialises the context's whole project config to YAML after every datasource change
+    # (a data asset and a batch definition per suite: 34 times a cycle, growing with each
+    # asset) into the in-memory store of an ephemeral context, which nothing reads back: the
+    # datasource, its assets and batch definitions are kept in memory all the same.
+    context._save_project_config = lambda: None  # type: ignore[method-assign]
     from great_expectations.core.run_identifier import RunIdentifier
 
     run_id = RunIdentifier(run_name=f"close {src.cycle}", run_time=now.astimezone(UTC))
