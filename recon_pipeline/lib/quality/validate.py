@@ -6,6 +6,14 @@ SQL datasource is not used because it fails on DuckDB. GX's metrics of the map e
 are answered by DuckDB on that Arrow table (``metrics.py``), so GX plans and formats the
 results without per-row pandas work. ``great_expectations`` is imported here,
 inside the functions, never when the code location loads.
+
+On demo-size data what is left is GX's fixed cost, cut where no output uses GX's work: one
+ephemeral context and one pandas datasource per run (no checkpoint, no validation definition,
+no stored suite), the frames' metrics on cursors of the run's DuckDB connection, and two GX
+internals replaced while the suites validate, both compared result by result: the ephemeral
+context's ``_save_project_config`` (a YAML dump per datasource change, read by nothing) and,
+around ``Expectation.configuration``, its kwargs readers (``_configuration_built_once``).
+``benchmarks/bench_quality.py`` times the stage part by part.
 """
 
 from __future__ import annotations
