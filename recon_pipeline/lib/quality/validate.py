@@ -6,16 +6,25 @@ SQL datasource is not used because it fails on DuckDB. GX's metrics of the map e
 are answered by DuckDB on that Arrow table (``metrics.py``), so GX plans and formats the
 results without per-row pandas work. ``great_expectations`` is imported here,
 inside the functions, never when the code location loads.
+
+On demo-size data what is left is GX's fixed cost, cut where no output uses GX's work: one
+ephemeral context and one pandas datasource per run (no checkpoint, no validation definition,
+no stored suite), the frames' metrics on cursors of the run's DuckDB connection, and two GX
+internals replaced while the suites validate, both compared result by result: the ephemeral
+context's ``_save_project_config`` (a YAML dump per datasource change, read by nothing) and,
+around ``Expectation.configuration``, its kwargs readers (``_configuration_built_once``).
+``benchmarks/bench_quality.py`` times the stage part by part.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -169,13 +178,19 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
+    # GX serialises the context's whole project config to YAML after every datasource change
+    # (a data asset and a batch definition per suite: 34 times a cycle, growing with each
+    # asset) into the in-memory store of an ephemeral context, which nothing reads back: the
+    # datasource, its assets and batch definitions are kept in memory all the same.
+    context._save_project_config = lambda: None  # type: ignore[method-assign]
     from great_expectations.core.run_identifier import RunIdentifier
 
     run_id = RunIdentifier(run_name=f"close {src.cycle}", run_time=now.astimezone(UTC))
     parameters = run_parameters(src.cycle, now)
     outcomes: list[SuiteOutcome] = []
     results: list[Any] = []
-    with (_PandasFrames(src) if engine == "duckdb" else _SparkFrames(src, spark)) as frames:
+    with (_PandasFrames(src) if engine == "duckdb" else _SparkFrames(src, spark)) as frames, \
+            _configuration_built_once():
         source = frames.add_source(context)
         for suite in suites:
             began = time.monotonic()
@@ -198,6 +213,59 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
     return CycleValidation(cycle=src.cycle, validated_at=now.astimezone(UTC).isoformat(),
                            suites=outcomes, seconds=time.monotonic() - started,
                            gx_results=results)
+
+
+#: The methods of GX's Expectation that read its configuration's kwargs, key by key.
+_KWARGS_READERS = ("_get_domain_kwargs", "_get_success_kwargs", "_get_success_kwarg",
+                   "_get_runtime_kwargs")
+
+
+@contextlib.contextmanager
+def _configuration_built_once() -> Iterator[None]:
+    """While open, an Expectation builds its ``configuration`` once per call of the methods
+    that read its kwargs (``_KWARGS_READERS``), not once per key they read.
+
+    GX's ``Expectation.configuration`` is a property that serialises the whole pydantic model
+    (``self.dict()``) into a new ExpectationConfiguration on every access, and those methods
+    access it for each key (``{key: self.configuration.kwargs.get(key, ...) for key in ...}``),
+    several times per metric while GX plans a validation: 11,400 builds for a demo cycle's 88
+    expectations, a third of the validation's time once the metrics are DuckDB's. Within one
+    such call the expectation is not changed and its configuration is only read, so the
+    configuration built at the call's start is the one every access would have built; each call
+    still builds its own (nothing is kept across calls, nothing the caller gets is shared).
+    GX's methods themselves run unchanged; only ``configuration`` answers from the call's copy.
+    """
+    from great_expectations.expectations.expectation import Expectation
+
+    built: dict[int, Any] = {}  # id(expectation) -> its configuration, during a reader's call
+    prop = Expectation.__dict__["configuration"]
+    originals = {name: Expectation.__dict__[name] for name in _KWARGS_READERS}
+
+    def configuration(self: Any) -> Any:
+        found = built.get(id(self))
+        return found if found is not None else prop.fget(self)
+
+    def once(method: Any) -> Any:
+        @functools.wraps(method)
+        def reader(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if id(self) in built:  # nested (_get_runtime_kwargs calls _get_success_kwargs)
+                return method(self, *args, **kwargs)
+            built[id(self)] = prop.fget(self)
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                del built[id(self)]
+        return reader
+
+    Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
+    for name, method in originals.items():
+        setattr(Expectation, name, once(method))
+    try:
+        yield
+    finally:
+        Expectation.configuration = prop  # type: ignore[method-assign]
+        for name, method in originals.items():
+            setattr(Expectation, name, method)
 
 
 class _Frame:
@@ -228,8 +296,10 @@ class _Frame:
 
 
 class _ArrowFrame(_Frame):
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table, con: Any = None) -> None:
         import pandas as pd
+
+        self.con = con  # the DuckDB connection the metrics open a cursor of (None: their own)
 
         # In the canonical order, so GX's first unexpected rows (the examples) are the rows
         # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default).
@@ -245,7 +315,7 @@ class _ArrowFrame(_Frame):
             return contextlib.nullcontext()
         from recon_pipeline.lib.quality.metrics import DuckMetrics, answered_by_duckdb
 
-        self.metrics = DuckMetrics(self.table, self.data)
+        self.metrics = DuckMetrics(self.table, self.data, self.con)
         return answered_by_duckdb(self.metrics)
 
     def close(self) -> None:
@@ -290,7 +360,7 @@ class _PandasFrames:
         return context.data_sources.add_pandas("recon")
 
     def read(self, suite: str) -> _Frame:
-        return _ArrowFrame(read_frame(self.con, suite, self.src))
+        return _ArrowFrame(read_frame(self.con, suite, self.src), self.con)
 
     def result_format(self, frame: _Frame) -> dict[str, Any]:
         return {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
