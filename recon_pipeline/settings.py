@@ -258,9 +258,9 @@ class Settings:
         }
 
     def dbt_env(self, cycle: str) -> dict[str, str]:
-        """:meth:`dbt_run_values` as the environment variables a Dagster run gives dbt: dbt
-        re-parses only the files that read a variable whose value changed, where a changed
-        --vars re-parses the whole project."""
+        """:meth:`dbt_run_values` as the environment variables a Dagster run gives dbt: the
+        project reads them when a node runs, never at parse time, so a run of another cycle
+        re-parses nothing, where a changed --vars re-parses the whole project."""
         return {f"RECON_DBT_{name.upper()}": value
                 for name, value in self.dbt_run_values(cycle).items()}
 

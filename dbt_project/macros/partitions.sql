@@ -70,3 +70,23 @@ where {{ in_cycle_window(column) }}
         delete from {{ this }} where {{ column }} between '{{ window[0] }}' and '{{ window[1] }}'
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    A data test's `where` config may name the run's cycle as __cycle__ (a test of a table that
+    keeps every closed cycle's rows checks the cycle being closed): replaced here, when the test
+    runs, by current_cycle(). In the YAML, env_var('RECON_DBT_CYCLE') would make every run of
+    another cycle parse the test's file again, and the model it tests (partial parsing). dbt's
+    own get_where_subquery otherwise (the documented way to template `where`).
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where and '__cycle__' in where -%}
+        {%- set where = where | replace('__cycle__', current_cycle()) -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- endif -%}
+    {%- do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) -%}
+{%- endmacro %}

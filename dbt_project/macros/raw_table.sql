@@ -1,10 +1,17 @@
 {#
     The raw zone table `source_name.table_name`, for a staging model's `from`.
 
-    It is `source()`, except on DuckDB when the table's Parquet file is not there (an optional
-    file such as credit_notes, or a table whose extraction has not run): the model then reads an
-    empty table with the columns and types the source declares, and dbt logs a warning. On
-    PostgreSQL the loader (recon_pipeline.lib.warehouse) creates every table, empty or not.
+    On DuckDB it is the table's Parquet file, <raw_root>/<cycle>/<source_name>/<table_name>.parquet
+    (raw_location), read in place; when the file is not there (an optional file such as
+    credit_notes, or a table whose extraction has not run) the model reads an empty table with
+    the columns and types the source declares, and dbt logs a warning. On PostgreSQL and Spark
+    it is `source()`: the loader (recon_pipeline.lib.warehouse) creates every table on
+    PostgreSQL, empty or not, and on Spark the on-run-start hook (create_raw_tables) does.
+
+    The path is built here, when the model runs, not in the sources' YAML: a source YAML that
+    reads the cycle or OUT (env_var, var) is parsed again by every run whose cycle differs from
+    the last one's, and with it every model that reads the source (5 s of each close on the
+    demo). The parsed project so holds no cycle and no OUT.
 
     A table whose source declares a natural key (`meta.key`, a list of columns) is read with one
     copy per key (docs/sources.md, "The same object exported twice"): of the rows sharing a key,
@@ -14,22 +21,44 @@
     Null key columns compare equal here (a discount without an id is keyed by its coupon).
 #}
 {% macro raw_table(source_name, table_name) -%}
+    {#- source() records the dependency (lineage, Dagster's asset key) whatever is read. -#}
     {%- set relation = source(source_name, table_name) -%}
-    {%- if execute and relation.external is defined and relation.external
-            and not raw_file_exists(relation.external) -%}
-        {%- do exceptions.warn(
-            "raw table " ~ source_name ~ "." ~ table_name ~ ": no file " ~ relation.external
-            ~ "; reading it as an empty table"
-        ) -%}
-        {{ empty_raw_table(source_name, table_name) }}
-    {%- else -%}
-        {%- set key = raw_table_key(source_name, table_name) if execute else [] -%}
-        {%- if key -%}
-            {{ one_copy_per_key(source_name, table_name, relation, key) }}
-        {%- else -%}
-            {{ relation }}
+    {%- set unit_test = model is defined and model.resource_type == 'unit_test' -%}
+    {%- if execute and target.type == 'duckdb' and not unit_test -%}
+        {%- set location = raw_location(source_name, table_name) -%}
+        {%- set relation = "'" ~ location | replace("'", "''") ~ "'" -%}
+        {%- if not raw_file_exists(relation) -%}
+            {%- do exceptions.warn(
+                "raw table " ~ source_name ~ "." ~ table_name ~ ": no file " ~ relation
+                ~ "; reading it as an empty table"
+            ) -%}
+            {{ return(empty_raw_table(source_name, table_name)) }}
         {%- endif -%}
     {%- endif -%}
+    {%- set key = raw_table_key(source_name, table_name) if execute else [] -%}
+    {%- if key -%}
+        {{ one_copy_per_key(source_name, table_name, relation, key) }}
+    {%- else -%}
+        {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The file of a raw zone table in the run's cycle: <raw_root>/<cycle>/<source_name>/<table_name>.parquet,
+    where the extraction writes it (recon_pipeline.settings, Settings.raw_dir). raw_root is the
+    run's (run_value: the var, else $RECON_DBT_RAW_ROOT; Settings.raw_root, OUT's URL for a
+    Spark warehouse), else <out_dir>/raw (the var out_dir, else $RECON_DBT_OUT_DIR, else
+    $RECON_OUT_DIR of a hand run, else `target`). Known when executing only (at parse time, a
+    placeholder).
+-#}
+{% macro raw_location(source_name, table_name) -%}
+    {%- if not execute -%}
+        {{ return('raw/' ~ source_name ~ '/' ~ table_name ~ '.parquet') }}
+    {%- endif -%}
+    {%- set out_dir = run_value('out_dir', env_var('RECON_OUT_DIR', 'target')) -%}
+    {%- set root = run_value('raw_root', out_dir ~ '/raw') -%}
+    {{ return(root ~ '/' ~ current_cycle() ~ '/' ~ source_name ~ '/' ~ table_name ~ '.parquet') }}
 {%- endmacro %}
 
 
@@ -91,8 +120,8 @@
 {#-
     On Spark the raw zone's Parquet files are tables of the catalog, so `source()` reads them as
     on PostgreSQL: the on-run-start hook (dbt_project.yml) (re)creates each source table over its
-    file (the source's meta external_location) with the columns and types it declares, so a
-    missing file reads as an empty table. Other targets need nothing (an empty hook).
+    file of the run's cycle (raw_location) with the columns and types it declares, so a missing
+    file reads as an empty table. Other targets need nothing (an empty hook).
 -#}
 {% macro create_raw_tables() -%}
     {{ return(adapter.dispatch('create_raw_tables', 'recon')()) }}
@@ -105,21 +134,18 @@
     {%- if execute -%}
         {%- for node in graph.sources.values() | sort(attribute='unique_id')
                 if node.package_name == project_name -%}
-            {%- set location = node.config.meta.get('external_location') or node.meta.get('external_location') -%}
-            {%- if location -%}
-                {%- set location = location.replace('{name}', node.name) -%}
-                {%- set relation = source(node.source_name, node.name) -%}
-                {%- do run_query("create schema if not exists " ~ relation.schema) -%}
-                {%- do run_query("drop table if exists " ~ relation) -%}
-                {%- call statement('raw_table') -%}
-                    create table {{ relation }} (
-                        {%- for column in node.columns.values() %}
-                        {{ adapter.quote(column.name) }} {{ spark_raw_type(column.data_type) }}
-                        {%- if not loop.last %},{% endif %}
-                        {%- endfor %}
-                    ) using parquet location '{{ location }}'
-                {%- endcall -%}
-            {%- endif -%}
+            {%- set location = raw_location(node.source_name, node.name) -%}
+            {%- set relation = source(node.source_name, node.name) -%}
+            {%- do run_query("create schema if not exists " ~ relation.schema) -%}
+            {%- do run_query("drop table if exists " ~ relation) -%}
+            {%- call statement('raw_table') -%}
+                create table {{ relation }} (
+                    {%- for column in node.columns.values() %}
+                    {{ adapter.quote(column.name) }} {{ spark_raw_type(column.data_type) }}
+                    {%- if not loop.last %},{% endif %}
+                    {%- endfor %}
+                ) using parquet location '{{ location }}'
+            {%- endcall -%}
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

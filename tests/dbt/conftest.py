@@ -35,11 +35,14 @@ class Dbt:
     #: Profile settings from the environment (``RECON_SPARK_*``, dbt_project/profiles.yml); the
     #: caller's own ``RECON_`` variables are never passed on.
     env: tuple[tuple[str, str], ...] = ()
+    #: The folder of dbt's artifacts and logs, kept from one invocation to the next (dbt reads
+    #: its previous parse, partial_parse.msgpack, from there); a new one per invocation if None.
+    run_dir: Path | None = None
 
     def __call__(self, *args: str, cycle: str | None = CYCLE, **extra_vars: Any) -> DbtRun:
         """Run ``dbt <args>`` with the vars cycle, out_dir and schema_prefix (none at all when
         ``cycle`` is None, as on a clean checkout)."""
-        run_dir = self.out / "dbt" / f"{self.target}-{uuid.uuid4().hex[:8]}"
+        run_dir = self.run_dir or self.out / "dbt" / f"{self.target}-{uuid.uuid4().hex[:8]}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("RECON_")}
         env |= {
             "DBT_TARGET_PATH": str(run_dir / "target"),

@@ -3,6 +3,7 @@ pass, and the canonical tables say what the spec's rules say."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from datetime import datetime
@@ -137,6 +138,65 @@ def test_a_missing_raw_file_reads_as_an_empty_table(tmp_path: Path, missing: tup
     assert run.ok, run.output
     assert f"raw table {missing[0]}.{missing[1]}: no file" in run.output
     assert query(tmp_path, f"select count(*) from staging.{model}") == [(0,)]
+
+
+def parse_events(run: DbtRun) -> list[dict[str, Any]]:
+    """dbt's partial parsing events in the log of ``run`` (its JSON log, --log-format-file json),
+    of this run and those before it in the same folder: the reason it parsed everything
+    (UnableToPartialParse), else how many files changed and each it parsed again."""
+    log = run.target_path.parent / "logs" / "dbt.log"
+    events = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    return [e for e in events if e["info"]["name"] in (
+        "UnableToPartialParse", "PartialParsingEnabled", "PartialParsingFile")]
+
+
+def test_a_run_of_another_cycle_parses_nothing_again_and_reads_its_own_raw_zone(
+    tmp_path: Path,
+) -> None:
+    """As a Dagster run gives it (Settings.dbt_env, one parsed project per OUT): the cycle and
+    OUT in the environment, dbt's previous parse in the same target folder. The next cycle's
+    run parses no file again (the project holds no cycle and no OUT; a source YAML that read
+    them was parsed again with every model downstream, 5 s of each close), and reads the files
+    of its own cycle: its rows, a file it lacks as an empty table, its cycle in the tests'
+    where (__cycle__)."""
+    from recon_pipeline.settings import Settings
+    from tests.dbt.sample import CRM_ACCOUNTS
+
+    out = tmp_path / "out"
+    write_raw_zone(out / "raw" / "2026-09", {("crm", "accounts"): CRM_ACCOUNTS[:1]})
+    write_raw_zone(out / "raw" / "2026-10", {("crm", "accounts"): CRM_ACCOUNTS},
+                   skip=[("billing", "credit_notes")])
+    settings = Settings.resolve(out_dir=str(out), environ={})
+    run_dir = out / "dbt" / "shared"
+    select = ("--select", "stg_crm__accounts", "stg_billing__credit_notes",
+              "--log-format-file", "json")
+
+    def dbt(cycle: str) -> Dbt:
+        return Dbt(out, env=tuple(settings.dbt_env(cycle).items()), run_dir=run_dir)
+
+    first = dbt("2026-09")("build", *select, cycle=None)
+    assert first.ok, first.output
+    assert [e["info"]["name"] for e in parse_events(first)] == ["UnableToPartialParse"]
+    assert query(out, "select count(*) from staging.stg_crm__accounts") == [(1,)]
+    assert query(out, "select count(*) from staging.stg_billing__credit_notes") == [(0,)]
+
+    second = dbt("2026-10")("build", *select, cycle=None)
+    assert second.ok, second.output
+    parsing = parse_events(second)[1:]  # the log goes on from the first run's
+    assert [e["info"]["name"] for e in parsing] == ["PartialParsingEnabled"], parsing
+    assert parsing[0]["data"] == {"deleted": 0, "added": 0, "changed": 0}, parsing
+    assert query(out, "select crm_account_id from staging.stg_crm__accounts order by 1") == [
+        (a["account_id"],) for a in CRM_ACCOUNTS]
+    assert "raw table billing.credit_notes: no file" in second.output
+    assert f"{out.as_posix()}/raw/2026-10/billing/credit_notes.parquet" in second.output
+
+    tests = dbt("2026-10")("compile", "--select", "fct_mismatches", "fct_recon_coverage",
+                           cycle=None)  # the models and their tests
+    assert tests.ok, tests.output
+    wheres = [path.read_text() for path in (tests.target_path / "compiled").rglob("*.sql")
+              if "dbt_subquery" in path.read_text()]
+    assert len(wheres) == 2, wheres
+    assert all("where cycle = '2026-10'" in sql for sql in wheres), wheres
 
 
 def test_an_object_exported_twice_counts_once(tmp_path: Path) -> None:

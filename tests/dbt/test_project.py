@@ -110,19 +110,20 @@ def test_currency_exponents_are_the_packages() -> None:
 
 def test_sources_read_the_raw_zone_where_the_run_says(tmp_path: Path) -> None:
     """The var ``raw_root`` (Settings.raw_root: OUT's URL for a Spark warehouse) places every
-    source's file; without it, OUT/raw as before."""
+    raw table's file, <raw_root>/<cycle>/<system>/<table>.parquet (macro raw_location, where
+    DuckDB reads it and Spark's on-run-start hook points its table); without it, OUT/raw as
+    before."""
     from recon_pipeline.settings import Settings
 
     settings = Settings.resolve(out_dir="memory://bucket/recon", warehouse="spark",
                                 environ={"RECON_WORK_DIR": str(tmp_path / "work")})
     root = settings.dbt_run_values("2026-09")["raw_root"]
     assert root == "memory://bucket/recon/raw"
+    tables = "[" + ", ".join(f"('{system}', '{table}')" for system, table in SCHEMAS) + "]"
+    inline = "{% for s, t in " + tables + " %}{{ raw_location(s, t) }}\n{% endfor %}"
     for extra, expected in (({"raw_root": root}, root), ({}, f"{tmp_path.as_posix()}/out/raw")):
-        parsed = Dbt(tmp_path / "out")("parse", cycle="2026-09", **extra)
-        assert parsed.ok, parsed.output
-        manifest = json.loads((parsed.target_path / "manifest.json").read_text())
-        locations = {s["source_name"]: s["config"]["meta"]["external_location"]
-                     for s in manifest["sources"].values()}
-        assert len(locations) == len({system for system, _ in SCHEMAS}), locations
-        for system, location in locations.items():
-            assert location == f"{expected}/2026-09/{system}/{{name}}.parquet", location
+        compiled = Dbt(tmp_path / "out")("--quiet", "compile", "--inline", inline,
+                                         cycle="2026-09", **extra)
+        assert compiled.ok, compiled.output
+        assert compiled.process.stdout.split() == [
+            f"{expected}/2026-09/{system}/{table}.parquet" for system, table in SCHEMAS]

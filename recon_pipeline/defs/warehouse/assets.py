@@ -58,8 +58,9 @@ def warehouse_dbt_models(
     (tests/dbt, DuckDB and PostgreSQL), not in every close (they took two thirds of the build).
     So do the singular tests of the macros (dbt_project/tests/macros/): they read no model.
 
-    The cycle and the output directory go to dbt as environment variables (RECON_DBT_*, so
-    dbt re-parses little from one cycle to the next), the settings as vars: models read the
+    The cycle and the output directory go to dbt as environment variables (RECON_DBT_*, read
+    by the macros when a node runs, so dbt re-parses nothing from one cycle to the next), the
+    settings as vars: models read the
     raw zone OUT/raw/<cycle>/ and write the warehouse of ``settings.warehouse``:
     OUT/warehouse.duckdb, or Spark (the profile's ``spark`` target, docs/spark.md). dbt's
     artifacts and logs of the latest run of a cycle are in OUT/dbt/<cycle>/.
@@ -88,10 +89,11 @@ PARSED = "partial_parse.msgpack"
 def reuse_parsed_project(dbt_dir: Path, artifacts: Path) -> None:
     """Give the build the project as the latest build of any cycle of OUT parsed it
     (OUT/dbt/partial_parse.msgpack): the per-run values are environment variables
-    (Settings.dbt_env), so dbt re-parses only the files that read one (the source and two
-    test YAMLs, and the staging models of those sources), not the whole project (6.6 s of a
-    cycle's first build on the demo). dbt checks the file itself (version, vars, profile,
-    every file's hash) and parses in full whatever it cannot trust."""
+    (Settings.dbt_env) that the project reads only when a node runs (macros run_value,
+    raw_location), so a build of another cycle parses no file again, where a full parse
+    took 6.6 s of a cycle's first build on the demo (and re-parsing the files that read the
+    cycle at parse time, 5 s; benchmarks/bench_dbt_cycles.py). dbt checks the file itself
+    (version, vars, profile, every file's hash) and parses in full whatever it cannot trust."""
     latest = dbt_dir / PARSED
     if latest.is_file():
         shutil.copyfile(latest, artifacts / PARSED)
