@@ -24,6 +24,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from recon_pipeline.defs.warehouse.assets import (
+    CLOSE_EXCLUDE,
+    dbt_threads,
+    keep_parsed_project,
+    reuse_parsed_project,
+)
 from recon_pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +40,6 @@ from pathlib import Path
 from recon_pipeline.lib.extract.api import extract_sources
 extract_sources(Path(sys.argv[1]), None, Path(sys.argv[2]))
 """
-#: What the warehouse asset leaves out of a close's build (assets.py, MACRO_TESTS).
-EXCLUDE = "resource_type:unit_test path:tests/macros"
-PARSED = "partial_parse.msgpack"
 
 
 def parse_summary(log: Path) -> tuple[str, float]:
@@ -61,15 +64,14 @@ def build(project: Path, settings: Settings, cycle: str) -> tuple[str, float, fl
     out = settings.out_dir
     artifacts = out / "dbt" / cycle
     artifacts.mkdir(parents=True, exist_ok=True)
-    if (out / "dbt" / PARSED).is_file():
-        shutil.copyfile(out / "dbt" / PARSED, artifacts / PARSED)
+    reuse_parsed_project(out / "dbt", artifacts)
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECON_")}
     env |= {**settings.dbt_env(cycle), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = str(Path(sys.executable).parent / "dbt")
     started = time.monotonic()
     done = subprocess.run(
-        [dbt, "build", "--exclude", EXCLUDE, "--vars", json.dumps(settings.dbt_vars()),
-         "--target", "duckdb",
+        [dbt, "build", "--exclude", CLOSE_EXCLUDE, "--vars", json.dumps(settings.dbt_vars()),
+         "--target", "duckdb", "--threads", str(dbt_threads()),
          "--project-dir", str(project), "--profiles-dir", str(project),
          "--target-path", str(artifacts), "--log-path", str(artifacts),
          "--log-format-file", "json"],
@@ -77,8 +79,7 @@ def build(project: Path, settings: Settings, cycle: str) -> tuple[str, float, fl
     seconds = time.monotonic() - started
     if done.returncode != 0:
         sys.exit(f"dbt build of {cycle} failed:\n{done.stdout[-3000:]}")
-    if (artifacts / PARSED).is_file():
-        shutil.copyfile(artifacts / PARSED, out / "dbt" / PARSED)
+    keep_parsed_project(artifacts, out / "dbt")
     how, loading = parse_summary(artifacts / "dbt.log")
     return how, loading, seconds
 

@@ -24,6 +24,8 @@ from recon_pipeline.lib import atomic
 #: The singular tests of dbt_project/tests/macros/ test the SQL macros on literals, not a cycle's
 #: data (no model, so no asset check): tests/dbt runs them on every engine, a close does not.
 MACRO_TESTS = ("path:tests/macros",)
+#: What a close's build leaves out: the unit tests (tests/dbt runs them) and MACRO_TESTS.
+CLOSE_EXCLUDE = " ".join(("resource_type:unit_test", *MACRO_TESTS))
 
 
 def dbt_threads() -> int:
@@ -72,7 +74,7 @@ def warehouse_dbt_models(
     reuse_parsed_project(resolved.out_dir / "dbt", artifacts)
     with environment(resolved.dbt_env(cycle)):
         invocation = dbt.cli(
-            ["build", "--exclude", " ".join(("resource_type:unit_test", *MACRO_TESTS)), "--vars",
+            ["build", "--exclude", CLOSE_EXCLUDE, "--vars",
              json.dumps(resolved.dbt_vars()), "--target", resolved.warehouse,
              "--threads", str(dbt_threads())],
             context=context, target_path=artifacts
