@@ -37,7 +37,8 @@ def read_cycle_inputs(out_dir: Path, raw_dir: Path, cycle: str,
             "select recon, sum(objects_checked) from marts.fct_recon_coverage "
             "where cycle = $1 group by recon", params=[cycle]).fetchall()
         delays = con.sql(
-            f"select {', '.join(DELAY_KEYS)} from marts.fct_posting_delays where cycle = $1",
+            f"select {', '.join(DELAY_KEYS)} from marts.fct_posting_delays where cycle = $1 "
+            "order by legal_entity_id, document_type",
             params=[cycle]).to_arrow_table().to_pylist()
     quarantine = _read(raw_dir / "quarantine.parquet")
     counts = _read(raw_dir / "file_counts.parquet")
