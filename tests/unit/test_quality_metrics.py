@@ -54,9 +54,12 @@ def _suites(folder: Path) -> list[Any]:
 
 
 def _gx(validation: CycleValidation) -> list[dict[str, Any]]:
+    """GX's results; the batch fingerprint is the one marker computed differently (DuckDB over
+    the Arrow table, not pandas' row hashes): test_fingerprint_follows_the_content checks it."""
     results = [r.to_json_dict() for r in validation.gx_results]
     for r in results:
         r["meta"]["batch_markers"].pop("ge_load_time", None)
+        assert len(r["meta"]["batch_markers"].pop("pandas_data_fingerprint")) == 32
     return results
 
 
@@ -135,3 +138,38 @@ def test_duckdb_answers_the_map_metrics_and_leaves_the_rest_to_gx() -> None:
                                       min_value=0.5, max_value=None))
     assert not metrics.answers(metric("column_values.nonnull.unexpected_count", "b"))
     metrics.close()
+
+
+def test_fingerprint_follows_the_content() -> None:
+    """The batch fingerprint DuckDB computes: the same rows in the same order give the same
+    one, in a new session too; a changed value, a null, a swapped order, a dropped row or a
+    changed type give another."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from recon_pipeline.lib.quality.metrics import DuckMetrics
+
+    def fingerprint(table: pa.Table) -> str:
+        metrics = DuckMetrics(table, table.to_pandas(types_mapper=pd.ArrowDtype))
+        try:
+            return metrics.fingerprint()
+        finally:
+            metrics.close()
+
+    base = pa.table({"id": ["a", "b", "c"], "amount": pa.array([Decimal("1.10"), Decimal("2.00"),
+                                                                Decimal("3.00")],
+                                                               pa.decimal128(18, 3)),
+                     "at": pa.array([datetime(2026, 10, d, tzinfo=UTC) for d in (1, 2, 3)],
+                                    pa.timestamp("us", tz="UTC"))})
+    same = fingerprint(base)
+    assert fingerprint(pa.table(base.to_pydict(), schema=base.schema)) == same
+    variants = [
+        base.set_column(1, "amount", pa.array([Decimal("1.10"), Decimal("2.01"),
+                                               Decimal("3.00")], pa.decimal128(18, 3))),
+        base.set_column(0, "id", pa.array(["a", None, "c"])),
+        base.take([1, 0, 2]),
+        base.slice(0, 2),
+        base.set_column(1, "amount", base["amount"].cast(pa.decimal128(20, 3))),
+    ]
+    prints = [fingerprint(v) for v in variants]
+    assert same not in prints and len(set(prints)) == len(prints)
