@@ -66,8 +66,13 @@ con.sql(f"set memory_limit = '{sys.argv[3]}'")
 with sqlite3.connect(sources / "erp" / "ledger.sqlite") as db:
     names = ["journal_id", "account_code", "debit", "credit", "document_type", "document_ref",
              "reversal_of"]
-    rows = db.execute(f"select {', '.join(names)} from gl_journal_lines").fetchall()
-    lines = pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
+    cursor = db.execute(f"select {', '.join(names)} from gl_journal_lines")
+    batches = []
+    while rows := cursor.fetchmany(200_000):  # a batch at a time: 1M invoices are 39M lines
+        batches.append(pa.record_batch([pa.array([r[i] for r in rows], pa.string())
+                                        for i in range(len(names))], names=names))
+    lines = pa.Table.from_batches(batches, pa.schema([(n, pa.string()) for n in names]))
+    del batches, rows
     roles = pa.table({k: pa.array(v, pa.string()) for k, v in zip(
         ("account_code", "role"), zip(*db.execute("select account_code, role from gl_accounts"))
     )})
