@@ -2,8 +2,6 @@
 Dagster's per-write connections do not checkpoint and delete the WAL on every close; the run
 and its events are stored as without it, and nothing stays open or behind after the block."""
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +10,7 @@ import dagster as dg
 import pytest
 
 from recon_pipeline.defs.shared.instance_files import held_open, instance_files
+from recon_pipeline.defs.shared.resources import ReconSettings
 
 
 @dg.asset
@@ -78,3 +77,18 @@ def test_an_instance_without_files_is_left_alone() -> None:
     assert instance_files(instance, "any") == []
     with held_open(instance, "any") as held:
         assert held == []
+
+
+@dg.asset
+def wal_kept(context: dg.AssetExecutionContext, settings: ReconSettings) -> bool:
+    """Inside a step: has the run's WAL outlived Dagster's connections (STEP_START's)?"""
+    events = instance_files(context.instance, context.run.run_id)[-1]
+    return _wal(events).is_file()
+
+
+def test_the_settings_resource_holds_the_files_for_runs_started_elsewhere(
+        instance: dg.DagsterInstance) -> None:
+    """A run the UI, a schedule or a backfill starts gets the files held by the resource every
+    close-cycle step uses, from its set-up to its teardown."""
+    result = dg.materialize([wal_kept], instance=instance, resources={"settings": ReconSettings()})
+    assert result.success and result.output_for_node("wal_kept") is True

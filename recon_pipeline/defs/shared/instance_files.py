@@ -55,8 +55,8 @@ def held_open(instance: dg.DagsterInstance, run_id: str) -> Iterator[list[Path]]
     run's (empty) event log."""
     files = instance_files(instance, run_id)
     created = [p for p in files if p.name == f"{run_id}.db" and not p.exists()]
-    if files:
-        instance.all_logs(run_id)  # Dagster creates the run's event file (WAL) on first use
+    if created:  # Dagster creates the run's event file (WAL) on its first use, a read as well
+        instance.get_records_for_run(run_id, limit=1)
     with contextlib.ExitStack() as stack:
         stack.callback(_remove_unused, instance, run_id, created)
         held = []
