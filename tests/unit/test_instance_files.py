@@ -48,12 +48,12 @@ def test_the_run_is_stored_as_before_with_the_files_held(instance: dg.DagsterIns
         # Dagster's connections closed after each write, none of them the last: the WAL of
         # the run's file was not checkpointed and deleted on each close
         assert _wal(events).is_file() and _wal(events).stat().st_size > 0
+    # released: the held connection, closed last, checkpointed and removed the WAL
+    assert not _wal(events).exists() and not _wal(index).exists()
     types = [e.dagster_event_type for e in instance.all_logs(run_id) if e.is_dagster_event]
     assert dg.DagsterEventType.ASSET_MATERIALIZATION in types
     assert dg.DagsterEventType.ASSET_CHECK_EVALUATION in types
     assert instance.get_latest_materialization_event(dg.AssetKey("thing")) is not None
-    # released: Dagster's next connection is the last one again and checkpoints on close
-    assert not _wal(events).exists()
 
 
 def test_without_the_files_held_each_close_checkpoints(instance: dg.DagsterInstance) -> None:

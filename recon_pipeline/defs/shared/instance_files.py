@@ -1,4 +1,5 @@
-"""Keep a SQLite instance's files open while ``recon run`` executes a run in this process.
+"""Keep a SQLite instance's files open while a run executes (``recon run``, the ``settings``
+resource of every close-cycle step).
 
 Dagster's SQLite storages (the default instance: no ``storage:`` in dagster.yaml) open and close a
 connection for every write: a run of the demo cycle stores about 1,200 events, each through one
@@ -6,14 +7,15 @@ to three connections (the run's own file, ``index.db`` for asset and check event
 database whose last connection closes is checkpointed and its WAL file deleted, each time, so
 every event paid two more fsyncs and a file deletion on top of its commit: commits and closes
 were 43 s of a 100 s cycle at load 4-6 (py-spy), against 1.3-1.5 s for 200 such writes when
-another connection stays open, 3.2-4.6 s when none does.
+another connection stays open, 3.2-4.6 s when none does. A warm demo cycle (``recon run``),
+back to back at load 3-7: 105/92/112 s without, 66/70/87 s with.
 
-:func:`held_open` holds one idle read-only connection to each of those files for the block: no
+:func:`held_open` holds one idle connection to each of those files for the block: no
 Dagster connection is then the last one, so none checkpoints on close; SQLite checkpoints as
-usual when the WAL reaches its size limit (1,000 pages). The connections read nothing and lock
-nothing between statements, so Dagster's writers and readers (another process, the UI) see the
-files as before, and what is stored is the same. An instance on other storage (PostgreSQL, a
-custom class) is left alone.
+usual when the WAL reaches its size limit (1,000 pages). The connections write nothing, read
+once to join the WAL and lock nothing after that, so Dagster's writers and readers (another
+process, the UI) see the files as before, and what is stored is the same. An instance on
+other storage (PostgreSQL, a custom class) is left alone.
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ def instance_files(instance: dg.DagsterInstance, run_id: str) -> list[Path]:
 
 @contextlib.contextmanager
 def held_open(instance: dg.DagsterInstance, run_id: str) -> Iterator[list[Path]]:
-    """Hold a read-only connection to each SQLite file of the run for the block; yields the
-    files held. The run's event file is created first as Dagster creates it, by reading the
-    run's (empty) event log."""
+    """Hold a connection that writes nothing to each SQLite file of the run for the block;
+    yields the files held. The run's event file, when not there yet, is created first as
+    Dagster creates it, by reading the run's (empty) event log."""
     files = instance_files(instance, run_id)
     created = [p for p in files if p.name == f"{run_id}.db" and not p.exists()]
     if created:  # Dagster creates the run's event file (WAL) on its first use, a read as well
@@ -63,7 +65,9 @@ def held_open(instance: dg.DagsterInstance, run_id: str) -> Iterator[list[Path]]
         for path in files:
             if not path.is_file():
                 continue
-            conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            # read-write (never writing): closed last, it checkpoints and removes the WAL as
+            # Dagster's own last connection would have, leaving the files as they would be
+            conn = sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True)
             stack.callback(conn.close)
             try:  # a read joins the WAL (its shared memory); the transaction ends with it
                 conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
