@@ -336,6 +336,7 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
 
     prepare_if_stale()  # the code location reads the dbt manifest; it does not parse the project
     from recon_pipeline.definitions import defs
+    from recon_pipeline.defs.shared.instance_files import held_open
     from recon_pipeline.defs.shared.runs import fail_dead_runs, process_tags
     from recon_pipeline.progress import StageProgress, progress_logger, step_stages
 
@@ -350,7 +351,7 @@ def _run_cycle(cycle: str, overrides: Mapping[str, str | None], terminal: TextIO
     run_id = str(uuid.uuid4())
     terminal.write(f"cycle {cycle} (run {run_id})\n")
     terminal.flush()
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.get() as instance, held_open(instance, run_id):
         for dead in fail_dead_runs(instance, current_run_id=run_id):
             terminal.write(f"run {dead} was left STARTED by a process that is gone: "
                            "marked failed\n")

@@ -1,5 +1,9 @@
 """The ``settings`` resource: where a run reads and writes, configured from the environment."""
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import dagster as dg
 from pydantic import Field
 
@@ -70,6 +74,23 @@ class ReconSettings(dg.ConfigurableResource):
 
         if context.instance is not None and context.run is not None:
             claim_run(context.instance, context.run)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Any]:
+        """For the run's (or, multiprocess, the step's) duration, the SQLite files of the
+        instance are held open (defs/shared/instance_files.py): a run launched from the UI, a
+        schedule or a backfill stores its events without a WAL checkpoint per event, as
+        ``recon run`` does."""
+        from recon_pipeline.defs.shared.instance_files import held_open
+
+        with contextlib.ExitStack() as stack:
+            if context.instance is not None and context.run is not None:
+                stack.enter_context(held_open(context.instance, context.run.run_id))
+            self.setup_for_execution(context)
+            try:
+                yield self.create_resource(context)
+            finally:
+                self.teardown_after_execution(context)
 
     def resolve(self) -> Settings:
         """The settings of this run; a user error becomes a ``dg.Failure`` with its message."""
