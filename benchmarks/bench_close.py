@@ -176,6 +176,9 @@ def stage(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, int, 
 def close(out: Path, sources: Path, cycle: str, env: dict[str, str], limit: str
           ) -> list[tuple[str, float, int]]:
     """Close ``cycle`` in ``out`` stage by stage; print and return (stage, seconds, RSS)."""
+    # The build the warehouse asset runs: its exclude (unit and macro tests) and threads.
+    from recon_pipeline.defs.warehouse.assets import CLOSE_EXCLUDE, dbt_threads
+
     python = sys.executable
     dbt = str(Path(python).parent / "dbt")
     dbt_vars = json.dumps({"cycle": cycle, "min_cycle": cycle, "max_cycle": cycle,
@@ -183,7 +186,8 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str], limit: str
     project = str(ROOT / "dbt_project")
     stages = [
         ("extract", [python, "-c", EXTRACT, str(sources), str(out / "raw" / cycle), limit]),
-        ("dbt", [dbt, "build", "--exclude", "resource_type:unit_test", "--vars", dbt_vars,
+        ("dbt", [dbt, "build", "--exclude", CLOSE_EXCLUDE, "--threads", str(dbt_threads()),
+                 "--vars", dbt_vars,
                  "--project-dir", project, "--profiles-dir", project, "--target-path",
                  str(out / "dbt" / cycle), "--log-path", str(out / "dbt" / cycle), "--quiet"]),
         ("quality", [python, "-c", VALIDATE, str(out), cycle]),
