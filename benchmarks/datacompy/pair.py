@@ -59,20 +59,27 @@ def invoices(sources: Path, cycle: str) -> pl.DataFrame:
 
 
 def postings(sources: Path) -> pl.DataFrame:
-    """The AR amount of every live INVOICE journal, per invoice id, in minor units."""
-    with sqlite3.connect(sources / "erp" / "ledger.sqlite") as db:
-        lines = db.execute(
-            "select l.journal_id, l.debit, l.credit, l.document_ref, l.currency, l.reversal_of,"
-            " l.document_type, a.role from gl_journal_lines l"
-            " join gl_accounts a using (account_code)").fetchall()
-    reversed_ = {r[5] for r in lines if r[5]}
+    """The AR amount of every live INVOICE journal, per invoice id, in minor units.
+
+    The ledger is read a row at a time (SQLite's cursor; the reversed journals first), the AR
+    lines of INVOICE journals selected by SQLite: at a 1,000,000-invoice cycle the ledger holds
+    38.6M lines, which fetched whole into Python tuples would need about 24 GiB.
+    """
     amounts: dict[str, int] = {}
-    for journal, debit, credit, ref, currency, _, kind, role in lines:
-        if kind != "INVOICE" or role != "AR" or journal in reversed_:
-            continue
-        scale = 10 ** EXPONENTS.get(str(currency).upper(), 2)
-        minor = (Decimal(str(debit or 0)) - Decimal(str(credit or 0))) * scale
-        amounts[ref] = amounts.get(ref, 0) + int(minor)
+    with sqlite3.connect(sources / "erp" / "ledger.sqlite") as db:
+        reversed_ = {row[0] for row in db.execute(
+            "select distinct reversal_of from gl_journal_lines"
+            " where reversal_of is not null") if row[0]}
+        lines = db.execute(
+            "select l.journal_id, l.debit, l.credit, l.document_ref, l.currency"
+            " from gl_journal_lines l join gl_accounts a using (account_code)"
+            " where l.document_type = 'INVOICE' and a.role = 'AR'")
+        for journal, debit, credit, ref, currency in lines:
+            if journal in reversed_:
+                continue
+            scale = 10 ** EXPONENTS.get(str(currency).upper(), 2)
+            minor = (Decimal(str(debit or 0)) - Decimal(str(credit or 0))) * scale
+            amounts[ref] = amounts.get(ref, 0) + int(minor)
     return pl.DataFrame({"id": list(amounts), "amount": list(amounts.values())},
                         schema={"id": pl.String, "amount": pl.Int64})
 
