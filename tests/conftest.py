@@ -39,30 +39,53 @@ PIPELINE_GROUP = "pipeline-run"
 #: Modules that compare with the sample built on DuckDB (tests/dbt/conftest.py ``sample_duckdb``):
 #: one worker builds it once for all of them.
 SAMPLE_GROUP = "dbt-sample"
+#: The modules that build the sample on Spark as well (tests/dbt/test_spark_parity.py): the
+#: suite's longest build (426 s at load in CI), a group of its own started beside the pipeline
+#: run's instead of behind the DuckDB and PostgreSQL builds of ``SAMPLE_GROUP``.
+SPARK_SAMPLE_GROUP = "dbt-sample-spark"
+#: The longest groups, longest first (``make test`` in CI, 2 cores, at load: the pipeline run
+#: 231 s and the tests on it, the fan-out's multiprocess run and the close workflow in a browser
+#: 248 s among them; the Spark build 426 s; `dagster dev`'s UI run and backfill, 191 s for the
+#: backfill): started first, so that the groups left for the end are short ones.
+LONGEST = (PIPELINE_GROUP, SPARK_SAMPLE_GROUP, "tests.integration.test_ui_e2e")
 
 
 def _schedule_for_workers(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``make test`` runs ``--dist loadgroup``) a group runs on one worker:
     each module is a group, so its module fixtures are built once; the tests that share the
     pipeline run are one group, so it is built once and its tests keep their order; so are the
-    modules that compare with the DuckDB build of the dbt sample (``SAMPLE_GROUP``). The run's group
-    is the longest, so it goes first, then the modules marked slow (each worker takes the next
-    group when it is free: the long ones first leave the short ones to even out the ends);
-    otherwise the collection order. ``make test`` passes --no-loadscope-reorder so that xdist
-    keeps this order instead of sorting the groups by their number of tests."""
+    modules that compare with the DuckDB build of the dbt sample (``SAMPLE_GROUP``), except
+    those that build it on Spark (``SPARK_SAMPLE_GROUP``, marked ``spark``), which have a group
+    of their own. The ``LONGEST`` groups go first, in that order (each worker starts on one of
+    the two longest), then the modules marked slow (each worker takes the next group when it is
+    free: the long ones first leave the short ones to even out the ends); otherwise the
+    collection order. xdist gives a worker its next group as soon as two of its tests are left,
+    so the Spark group's worker takes the next one when its Spark build is done. ``make test``
+    passes --no-loadscope-reorder so that xdist keeps this order instead of sorting the groups
+    by their number of tests."""
     def shares_the_run(item: pytest.Item) -> bool:
         return "pipeline" in getattr(item, "fixturenames", ())
 
     def module(item: pytest.Item) -> str:
         return getattr(getattr(item, "module", None), "__name__", "")
 
+    def group(item: pytest.Item) -> str:
+        if shares_the_run(item):
+            return PIPELINE_GROUP
+        if module(item) in on_sample:
+            return SPARK_SAMPLE_GROUP if module(item) in on_spark else SAMPLE_GROUP
+        return module(item)
+
     on_sample = {module(item) for item in items
                  if "sample_duckdb" in getattr(item, "fixturenames", ())}
+    on_spark = {module(item) for item in items
+                if module(item) in on_sample and "spark" in item.keywords}
     for item in items:
-        group = (PIPELINE_GROUP if shares_the_run(item)
-                 else SAMPLE_GROUP if module(item) in on_sample else module(item))
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid))
-    items.sort(key=lambda item: (not shares_the_run(item), item.get_closest_marker("slow") is None))
+        item.add_marker(pytest.mark.xdist_group(group(item) or item.nodeid))
+    def rank(item: pytest.Item) -> int:
+        return LONGEST.index(group(item)) if group(item) in LONGEST else len(LONGEST)
+
+    items.sort(key=lambda item: (rank(item), item.get_closest_marker("slow") is None))
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks

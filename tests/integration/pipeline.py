@@ -1,5 +1,6 @@
 """The session's one pipeline run on generated sources, shared by the end-to-end, the close
-workflow and its browser tests (``pipeline`` in conftest.py): every demo cycle, once."""
+workflow and its browser tests, and the fan-out test's in-process side (``pipeline`` in
+conftest.py): every demo cycle, once."""
 
 from __future__ import annotations
 
