@@ -23,6 +23,8 @@ import functools
 import json
 import logging
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -296,15 +298,16 @@ class _Frame:
 
 
 class _ArrowFrame(_Frame):
-    def __init__(self, table: pa.Table, con: Any = None) -> None:
+    def __init__(self, table: pa.Table, con: Any = None, canonical: bool = False) -> None:
         import pandas as pd
 
         self.con = con  # the DuckDB connection the metrics open a cursor of (None: their own)
 
         # In the canonical order, so GX's first unexpected rows (the examples) are the rows
-        # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default).
+        # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default, and
+        # DuckDB's: ``canonical`` says the table was read sorted, frames.frame_sql).
         self.table = table.sort_by([(c, "ascending") for c in table.column_names]
-                                   ) if table.num_columns else table
+                                   ) if table.num_columns and not canonical else table
         self.data = self.table.to_pandas(types_mapper=pd.ArrowDtype)
         self.rows = self.table.num_rows
         self.columns = list(self.table.column_names)
@@ -350,17 +353,24 @@ class _PandasFrames:
         self.src = src
 
     def __enter__(self) -> _PandasFrames:
-        self.con = connect(self.src)
+        # DuckDB spills beyond its memory limit (frames.quality_memory_limit) to a folder of
+        # the run's own, removed with it.
+        self.spill = tempfile.mkdtemp(prefix="recon-quality-spill-")
+        self.con = connect(self.src, Path(self.spill))
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.con.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
     def add_source(self, context: Any) -> Any:
         return context.data_sources.add_pandas("recon")
 
     def read(self, suite: str) -> _Frame:
-        return _ArrowFrame(read_frame(self.con, suite, self.src), self.con)
+        # Sorted by DuckDB (within its memory limit, spilling), not by Arrow: an Arrow sort
+        # holds the frame twice in this process.
+        return _ArrowFrame(read_frame(self.con, suite, self.src, canonical=True), self.con,
+                           canonical=True)
 
     def result_format(self, frame: _Frame) -> dict[str, Any]:
         return {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
