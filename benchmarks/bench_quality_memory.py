@@ -5,8 +5,9 @@ Usage: ``.venv/bin/python benchmarks/bench_quality_memory.py --out OUT --cycle 2
 runs) in a child process and prints its wall time and peak RSS (the child's ``ru_maxrss``: the
 whole process, DuckDB's buffers, Arrow, pandas and Great Expectations together);
 ``--per-suite`` then validates each suite alone in a child of its own, to show which frame holds
-the memory. ``--outcomes`` writes every suite's outcomes (without timings) as JSON, to compare two
-versions of the code result by result. An OUT comes from ``benchmarks/bench_close.py --out DIR``.
+the memory. ``--outcomes`` writes every suite's outcomes (without timings) and GX's results as
+JSON, to compare two versions of the code result by result. An OUT comes from
+``benchmarks/bench_close.py --out DIR``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ if outcomes:
     document.pop("seconds")
     for suite in document["suites"]:
         suite.pop("seconds")
-    Path(outcomes).write_text(json.dumps(document, indent=1, sort_keys=True) + "\\n")
+    gx = [r.to_json_dict() for r in v.gx_results]
+    for r in gx:
+        r["meta"]["batch_markers"].pop("ge_load_time", None)
+    document["gx_results"] = gx
+    Path(outcomes).write_text(json.dumps(document, indent=1, sort_keys=True, default=str)
+                              + "\\n")
 """
 
 

@@ -78,3 +78,25 @@ def test_the_quality_connection_is_memory_limited(tmp_path: Path,
                         "current_setting('temp_directory')").fetchall()[0]
     assert found == (setting("700MB"), str(spill))
     assert setting("700MB") != setting(limit)
+
+
+def test_no_frame_outlives_its_suite(tmp_path: Path) -> None:
+    """GX's execution engine kept every batch it validated (the whole frame) for the run, so
+    the stage held all of a cycle's frames at once: validated batches are released."""
+    import gc
+
+    import pandas as pd
+
+    from recon_pipeline.lib.quality.suites import DEFAULT_EXPECTATIONS_DIR, load_suite
+    from recon_pipeline.lib.quality.validate import validate_cycle
+
+    src = _frames(tmp_path)
+    suites = [load_suite(DEFAULT_EXPECTATIONS_DIR / f"{name}.json")
+              for name in ("raw.billing.customers", "raw.erp.gl_journal_lines")]
+    validation = validate_cycle(suites, src, now=datetime(2026, 10, 2, tzinfo=UTC))
+    assert [s.rows for s in validation.suites] == [8, 9]
+    assert len(validation.gx_results) == 2  # kept for the Data Docs, without the data
+    gc.collect()
+    frames = [o for o in gc.get_objects() if isinstance(o, pd.DataFrame)
+              and {"customer_id", "journal_id"} & set(o.columns)]
+    assert frames == []
