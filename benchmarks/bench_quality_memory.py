@@ -33,7 +33,7 @@ suites = [s for s in load_suites() if only in ("", s.name)]
 v = validate_cycle(suites, FrameSources(out / "raw" / cycle, out / "warehouse.duckdb", cycle),
                    now=datetime(2030, 1, 1, tzinfo=UTC))
 for s in v.suites:
-    print(f"{s.suite} {s.rows}")
+    print(f"ROWS\t{s.suite}\t{s.rows}")
 if outcomes:
     document = v.to_json()
     document.pop("seconds")
@@ -70,7 +70,8 @@ def main() -> None:
     args = parser.parse_args()
     out = args.out.resolve()
     seconds, rss, output = run(out, args.cycle, outcomes=args.outcomes)
-    rows = dict(line.rsplit(" ", 1) for line in output.splitlines() if line.strip())
+    rows = dict(line.split("\t")[1:] for line in output.splitlines()
+                if line.startswith("ROWS\t"))
     print(f"quality stage {out} {args.cycle}: {seconds:.1f} s, peak RSS {rss / 2**20:,.0f} MiB")
     if args.per_suite:
         for suite in rows:
