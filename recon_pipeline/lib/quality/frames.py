@@ -19,8 +19,9 @@ Dagster-free.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,17 +63,21 @@ def raw_file(src: FrameSources, system: str, table: str) -> Path:
     return file
 
 
-def _raw(system: str, table: str) -> Callable[[FrameSources], str]:
-    def path(src: FrameSources) -> str:
+def _raw(system: str, table: str) -> Callable[[FrameSources, bool], str]:
+    def path(src: FrameSources, ordered: bool = True) -> str:
         file = raw_file(src, system, table)
         # Identical copies of a row (an object exported twice, batch plus stream) are one row
         # here, as in the staging layer (macro raw_table): equal in every column but the
         # lineage. The rows stay in the order they were read (of copies, the first), so the
-        # frame and its example rows are the same on every run.
+        # frame and its example rows are the same on every run; a frame read in its canonical
+        # order (``read_frame(canonical=True)``) is sorted as a whole, so the read order (a
+        # sort of the table's whole history) is not kept.
         lineage = ", ".join(LINEAGE)
-        return (f"(select * exclude (recon_first) from ("
-                f"select * exclude ({lineage}), min(({lineage})) as recon_first "
-                f"from read_parquet('{_quote(file)}') group by all) order by recon_first)")
+        distinct = (f"select * exclude ({lineage}), min(({lineage})) as recon_first "
+                    f"from read_parquet('{_quote(file)}') group by all")
+        if not ordered:
+            return f"(select * exclude (recon_first) from ({distinct}))"
+        return f"(select * exclude (recon_first) from ({distinct}) order by recon_first)"
     return path
 
 
@@ -92,7 +97,7 @@ WAREHOUSE_PLACEHOLDERS: dict[str, tuple[str, str]] = {
 # The frames are SQL that DuckDB runs as written and Spark runs transpiled by sqlglot
 # (lib/quality/spark.py): {name} placeholders stand for the tables, filled by each engine
 # (raw tables with identical copies collapsed), and $name for the run's parameters.
-_TABLES: dict[str, Callable[[FrameSources], str]] = {
+_TABLES: dict[str, Callable[[FrameSources, bool], str]] = {
     name: _raw(system, table) for name, (system, table) in RAW_PLACEHOLDERS.items()}
 
 FRAMES: dict[str, str] = {
@@ -240,24 +245,29 @@ def frame_parameters(sql: str, src: FrameSources) -> dict[str, object]:
     return params
 
 
-def frame_sql(suite: str, src: FrameSources) -> str:
-    """The SQL of the frame of ``suite`` on DuckDB, its tables filled in."""
+def frame_sql(suite: str, src: FrameSources, canonical: bool = False) -> str:
+    """The SQL of the frame of ``suite`` on DuckDB, its tables filled in: its rows in the order
+    read, or with ``canonical`` in the frame's canonical order (every column ascending, nulls
+    last: the order GX validates, see validate._ArrowFrame), sorted by DuckDB."""
     template = frame_template(suite)
     names: dict[str, str] = {}
     for name in placeholders(template):
         if name in _TABLES:
-            names[name] = _TABLES[name](src)
+            names[name] = _TABLES[name](src, not canonical)
         elif name == FILE_COUNTS:
             names[name] = f"read_parquet('{_quote(src.raw_dir / 'file_counts.parquet')}')"
         else:
             schema, table = WAREHOUSE_PLACEHOLDERS[name]
             names[name] = f"wh.{schema}.{table}"
-    return template.format(**names)
+    sql = template.format(**names)
+    return f"select * from ({sql}) order by all" if canonical else sql
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources) -> pa.Table:
-    """The frame of ``suite`` for the cycle, as Arrow (the connection has the warehouse as wh)."""
-    sql = frame_sql(suite, src)
+def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources,
+               canonical: bool = False) -> pa.Table:
+    """The frame of ``suite`` for the cycle, as Arrow (the connection has the warehouse as wh);
+    with ``canonical``, sorted in the canonical order (``frame_sql``)."""
+    sql = frame_sql(suite, src, canonical)
     params = frame_parameters(sql, src)
     try:
         return con.sql(sql, params=params or None).to_arrow_table()
@@ -265,10 +275,32 @@ def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources) ->
         raise FrameError(f"cannot read the data of suite {suite}: {exc}") from None
 
 
-def connect(src: FrameSources) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the warehouse attached read-only as ``wh`` (when it exists)."""
-    con = duckdb.connect()
+#: The environment variable that sets the quality stage's DuckDB memory limit (DuckDB's units,
+#: ``2GB``, ``1500MB``); without it, ``quality_memory_limit`` picks one from the machine.
+MEMORY_LIMIT_ENV = "RECON_QUALITY_MEMORY_LIMIT"
+
+
+def quality_memory_limit(environ: Mapping[str, str] | None = None) -> str:
+    """The DuckDB memory limit of the quality stage: ``RECON_QUALITY_MEMORY_LIMIT``, else an
+    eighth of the machine's memory, between 1 and 2 GiB. The stage holds, besides DuckDB, one
+    frame at a time as Arrow (GX validates it) and Great Expectations itself, and the whole
+    process tree of a close must stay under 8 GiB on a shared machine: DuckDB's part (the raw
+    tables' copies collapsed, the frame's sort, the metrics' windows) spills to disk beyond it
+    (DuckDB's default is 80% of the machine)."""
+    env = os.environ if environ is None else environ
+    if env.get(MEMORY_LIMIT_ENV):
+        return env[MEMORY_LIMIT_ENV]
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{min(max(total // 8, 2**30), 2 * 2**30) // 2**20}MB"
+
+
+def connect(src: FrameSources, temp_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the warehouse attached read-only as ``wh`` (when it exists),
+    its memory limited (``quality_memory_limit``), spilling to ``temp_dir`` when given."""
+    con = duckdb.connect(config={"memory_limit": quality_memory_limit()})
     con.execute("set timezone = 'UTC'")
+    if temp_dir is not None:
+        con.execute(f"set temp_directory = '{_quote(temp_dir)}'")
     if src.warehouse.is_file():
         con.execute(f"attach '{_quote(src.warehouse)}' as wh (read_only)")
     return con

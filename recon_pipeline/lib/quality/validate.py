@@ -23,6 +23,8 @@ import functools
 import json
 import logging
 import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -203,6 +205,7 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
                 batch = definition.get_batch(batch_parameters={"dataframe": frame.data})
                 result = batch.validate(gx_suite, expectation_parameters=parameters,
                                         result_format=frames.result_format(frame))
+            _release(batch)
             result.meta["run_id"] = run_id
             results.append(result)
             outcomes.append(SuiteOutcome(
@@ -210,9 +213,25 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
                 seconds=time.monotonic() - began,
                 expectations=_outcomes(suite, result.results, frame)))
             frame.close()
+            # Before the next frame is read: one frame alive at a time.
+            del frame, batch
     return CycleValidation(cycle=src.cycle, validated_at=now.astimezone(UTC).isoformat(),
                            suites=outcomes, seconds=time.monotonic() - started,
                            gx_results=results)
+
+
+def _release(batch: Any) -> None:
+    """Drop a validated batch from its execution engine's caches.
+
+    The datasource keeps one execution engine for the run, and its batch manager keeps every
+    batch it loaded (the Batch and its data: the whole frame) until the engine goes: each
+    suite's frame stayed alive to the end of the stage, so the stage held all the cycle's
+    frames at once (usage events, journal lines, invoice lines, ...), and its peak grew with
+    the sum of the frames. The result keeps what the Data Docs need (markers, batch spec without
+    the data); nothing reads a validated batch's data again."""
+    manager = batch.data.execution_engine.batch_manager
+    manager.batch_data_cache.pop(batch.id, None)
+    manager.batch_cache.pop(batch.id, None)
 
 
 #: The methods of GX's Expectation that read its configuration's kwargs, key by key.
@@ -296,15 +315,16 @@ class _Frame:
 
 
 class _ArrowFrame(_Frame):
-    def __init__(self, table: pa.Table, con: Any = None) -> None:
+    def __init__(self, table: pa.Table, con: Any = None, canonical: bool = False) -> None:
         import pandas as pd
 
         self.con = con  # the DuckDB connection the metrics open a cursor of (None: their own)
 
         # In the canonical order, so GX's first unexpected rows (the examples) are the rows
-        # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default).
+        # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default, and
+        # DuckDB's: ``canonical`` says the table was read sorted, frames.frame_sql).
         self.table = table.sort_by([(c, "ascending") for c in table.column_names]
-                                   ) if table.num_columns else table
+                                   ) if table.num_columns and not canonical else table
         self.data = self.table.to_pandas(types_mapper=pd.ArrowDtype)
         self.rows = self.table.num_rows
         self.columns = list(self.table.column_names)
@@ -331,12 +351,22 @@ class _ArrowFrame(_Frame):
         return [plain(v) for v in (detail.get("partial_unexpected_list") or [])][:EXAMPLES]
 
     def key_counts(self, key: list[str]) -> tuple[int, int]:
-        import pyarrow.compute as pc
+        # Counted by DuckDB over the Arrow table (zero-copy, within the run's memory limit),
+        # not by an Arrow group-by: its hash table of every key was a copy of the key columns.
+        import duckdb
 
-        keyed = self.table.select(key).drop_null()
-        counts = keyed.group_by(key).aggregate([([], "count_all")])
-        repeated = counts.filter(pc.greater(counts.column("count_all"), 1))
-        return repeated.num_rows, int(pc.sum(repeated.column("count_all")).as_py() or 0)
+        cursor = self.con.cursor() if self.con is not None else duckdb.connect()
+        try:
+            cursor.register("recon_keys", self.table.select(key))
+            columns = ", ".join(_ident(c) for c in key)
+            present = " and ".join(f"{_ident(c)} is not null" for c in key)
+            found = cursor.execute(
+                f"select count(*), coalesce(sum(n), 0) from (select count(*) as n from "
+                f"recon_keys where {present} group by {columns} having count(*) > 1)"
+            ).fetchall()
+            return int(found[0][0]), int(found[0][1])
+        finally:
+            cursor.close()
 
     def decimal_scale(self, column: str) -> int | None:
         kind = self.table.schema.field(column).type if column in self.columns else None
@@ -350,17 +380,24 @@ class _PandasFrames:
         self.src = src
 
     def __enter__(self) -> _PandasFrames:
-        self.con = connect(self.src)
+        # DuckDB spills beyond its memory limit (frames.quality_memory_limit) to a folder of
+        # the run's own, removed with it.
+        self.spill = tempfile.mkdtemp(prefix="recon-quality-spill-")
+        self.con = connect(self.src, Path(self.spill))
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.con.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
 
     def add_source(self, context: Any) -> Any:
         return context.data_sources.add_pandas("recon")
 
     def read(self, suite: str) -> _Frame:
-        return _ArrowFrame(read_frame(self.con, suite, self.src), self.con)
+        # Sorted by DuckDB (within its memory limit, spilling), not by Arrow: an Arrow sort
+        # holds the frame twice in this process.
+        return _ArrowFrame(read_frame(self.con, suite, self.src, canonical=True), self.con,
+                           canonical=True)
 
     def result_format(self, frame: _Frame) -> dict[str, Any]:
         return {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
@@ -399,6 +436,10 @@ class _SparkFrame(_Frame):
 
         kind = self.data.schema[column].dataType if column in self.columns else None
         return int(kind.scale) if isinstance(kind, DecimalType) else None
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _utc(value: Any) -> Any:
