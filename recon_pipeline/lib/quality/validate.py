@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
@@ -157,6 +158,31 @@ ENGINES = ("duckdb", "spark")
 SPARK_UNEXPECTED_ROWS = 1000
 
 
+def import_gx() -> None:
+    """``great_expectations`` imported as the suites use it (no analytics, its logger quiet),
+    with the modules validate_cycle imports from it later."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations
+    import great_expectations.core.run_identifier
+    import great_expectations.expectations.expectation  # noqa: F401
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+def import_gx_in_background() -> threading.Thread:
+    """Start importing Great Expectations on a daemon thread (4-6 s of a demo cycle, most of
+    the quality step's fixed cost), for a process that will validate later and waits on
+    something else now: the warehouse step waiting on dbt's process. An import that fails
+    there fails again, and is reported, where validate_cycle imports it."""
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            import_gx()
+
+    thread = threading.Thread(target=run, name="import-great-expectations", daemon=True)
+    thread.start()
+    return thread
+
+
 def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: datetime,
                    engine: str = "duckdb", spark: Any = None,
                    pandas_metrics: bool = False) -> CycleValidation:
@@ -173,11 +199,10 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
     ``pandas_metrics`` leaves every metric to GX's pandas engine (to compare the two)."""
     if engine not in ENGINES:
         raise ValueError(f"engine {engine!r} is not one of {ENGINES}")
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     started = time.monotonic()
+    import_gx()
     import great_expectations as gx
 
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
     # GX serialises the context's whole project config to YAML after every datasource change
