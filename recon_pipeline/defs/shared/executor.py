@@ -35,10 +35,22 @@ _EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiproc
 FORKSERVER = {"forkserver": {"preload_modules": ["recon_pipeline.definitions"]}}
 
 
+def _multiprocess(config: object) -> bool:
+    """Whether this executor's config (the selector) chooses one process per step."""
+    return isinstance(config, Mapping) and "multiprocess" in config
+
+
+def runs_steps_in_process(run_config: Mapping[str, Any]) -> bool:
+    """Whether a run with this run config executes its steps in the run's own process (the
+    default), not one process per step."""
+    execution = run_config.get("execution")
+    return not _multiprocess(execution.get("config") if isinstance(execution, Mapping) else None)
+
+
 def _requirements(config: Mapping[str, Any]) -> Sequence[dg.ExecutorRequirement]:
     """A multiprocess run needs what Dagster's multiprocess executor needs (a reconstructable
     job, a persistent instance); an in-process run needs nothing."""
-    return dg.multiple_process_executor_requirements() if "multiprocess" in config else []
+    return dg.multiple_process_executor_requirements() if _multiprocess(config) else []
 
 
 @dg.executor(

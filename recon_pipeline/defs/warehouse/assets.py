@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from recon_pipeline.defs.shared.executor import runs_steps_in_process
 from recon_pipeline.defs.shared.partitions import cycle_partitions, one_run_per_cycle
 from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.warehouse.project import dbt_project
@@ -79,7 +80,7 @@ def warehouse_dbt_models(
              "--threads", str(dbt_threads())],
             context=context, target_path=artifacts
         )
-    if executes_in_process(context):
+    if runs_steps_in_process(context.run.run_config):
         # the quality step runs next in this process: GX imports while this one waits on dbt
         from recon_pipeline.lib.quality.validate import import_gx_in_background
 
@@ -87,14 +88,6 @@ def warehouse_dbt_models(
     yield from invocation.stream()
     if invocation.is_successful():
         keep_parsed_project(artifacts, resolved.out_dir / "dbt")
-
-
-def executes_in_process(context: dg.AssetExecutionContext) -> bool:
-    """Whether the run's steps execute in this process (the default of every job here,
-    defs/shared/executor.py), not one process per step (run config ``multiprocess``)."""
-    execution = context.run.run_config.get("execution")
-    config = execution.get("config") if isinstance(execution, Mapping) else None
-    return not (isinstance(config, Mapping) and "multiprocess" in config)
 
 
 #: dbt's parsed project, which it reads from and writes to its target path (OUT/dbt/<cycle>/).

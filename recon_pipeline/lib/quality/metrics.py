@@ -40,7 +40,8 @@ SUFFIXES = ("condition", "unexpected_count", "unexpected_values", "unexpected_in
 INDEX = "__recon_row"
 
 
-def _ident(name: str) -> str:
+def quote_ident(name: str) -> str:
+    """A DuckDB identifier, quoted."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -119,8 +120,8 @@ class DuckMetrics:
                     or domain.get("ignore_row_if", "all_values_are_missing")
                     != "all_values_are_missing"):
                 return None
-            keys = ", ".join(_ident(c) for c in columns)
-            present = " or ".join(f"{_ident(c)} is not null" for c in columns)
+            keys = ", ".join(quote_ident(c) for c in columns)
+            present = " or ".join(f"{quote_ident(c)} is not null" for c in columns)
             domain_sql = f"({where}) and ({present})"
             unexpected = (f"select {INDEX} from (select {INDEX}, count(*) over (partition by "
                           f"{keys}) as n from frame where {domain_sql}) where n > 1")
@@ -130,7 +131,7 @@ class DuckMetrics:
             return None
         column = str(column)
         kind = self.kinds[column]
-        c = _ident(column)
+        c = quote_ident(column)
         if family == "column_values.nonnull":
             return family, suffix, where, \
                 f"select {INDEX} from frame where ({where}) and {c} is null", [column]
@@ -182,7 +183,7 @@ class DuckMetrics:
         literal = _literal(condition.get("parameter"), self.kinds[str(column)])
         if literal is None:
             return None
-        return f"{_ident(str(column))} {operator} {literal}"
+        return f"{quote_ident(str(column))} {operator} {literal}"
 
     def answers(self, metric: Any) -> bool:
         return self._plan(metric) is not None
@@ -220,7 +221,7 @@ class DuckMetrics:
         cycle (a Python-level walk of every datetime and Arrow-backed column); this is a scan.
         Same rows in the same order give the same fingerprint; it identifies a batch, it is not a
         digest for security."""
-        columns = ", ".join([_ident(INDEX), *(_ident(n) for n in self.table.column_names)])
+        columns = ", ".join(quote_ident(n) for n in [INDEX, *self.table.column_names])
         row = self.con.execute(
             f"select bit_xor(h), sum(h::hugeint) from (select hash({columns}) as h from frame)"
         ).fetchone()

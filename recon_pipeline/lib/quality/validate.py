@@ -380,11 +380,13 @@ class _ArrowFrame(_Frame):
         # not by an Arrow group-by: its hash table of every key was a copy of the key columns.
         import duckdb
 
+        from recon_pipeline.lib.quality.metrics import quote_ident
+
         cursor = self.con.cursor() if self.con is not None else duckdb.connect()
         try:
             cursor.register("recon_keys", self.table.select(key))
-            columns = ", ".join(_ident(c) for c in key)
-            present = " and ".join(f"{_ident(c)} is not null" for c in key)
+            columns = ", ".join(quote_ident(c) for c in key)
+            present = " and ".join(f"{quote_ident(c)} is not null" for c in key)
             found = cursor.execute(
                 f"select count(*), coalesce(sum(n), 0) from (select count(*) as n from "
                 f"recon_keys where {present} group by {columns} having count(*) > 1)"
@@ -461,10 +463,6 @@ class _SparkFrame(_Frame):
 
         kind = self.data.schema[column].dataType if column in self.columns else None
         return int(kind.scale) if isinstance(kind, DecimalType) else None
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _utc(value: Any) -> Any:
