@@ -35,7 +35,8 @@ import pyarrow.json as pj
 
 from recon_pipeline.lib.extract import spec as sp
 from recon_pipeline.lib.extract.lines import LineChunk
-from recon_pipeline.lib.extract.sqlkit import DEC_PRECISION, DEC_SCALE, quote
+from recon_pipeline.lib.extract.sqlkit import DEC_PRECISION, DEC_SCALE
+from recon_pipeline.lib.sqltext import quote_literal
 
 #: Lines per Arrow parse call; a failing block is halved until this size, then left to the
 #: per-record reader.
@@ -100,13 +101,13 @@ class FastPass:
         # string as a decimal where the per-record reader sees a wrong type.
         # And no exponent: the per-record reader refuses some (more than 4 exponent digits)
         # that Arrow reads, so a number key's number with one is left to that reader.
-        exponent = quote(rf'"(?:{"|".join(spec.number_keys)})"\s*:\s*-?[0-9.]*[eE]')
+        exponent = quote_literal(rf'"(?:{"|".join(spec.number_keys)})"\s*:\s*-?[0-9.]*[eE]')
         numeric = "".join(
-            f" AND CASE json_type(line, {quote('$.' + p)}) WHEN 'UBIGINT' THEN true"
+            f" AND CASE json_type(line, {quote_literal('$.' + p)}) WHEN 'UBIGINT' THEN true"
             f" WHEN 'BIGINT' THEN true WHEN 'NULL' THEN true"
             f" WHEN 'DOUBLE' THEN NOT regexp_matches(line, {exponent})"
             f" WHEN 'HUGEINT' THEN NOT regexp_matches(line, {exponent})"
-            f" ELSE json_type(line, {quote('$.' + p)}) IS NULL END"
+            f" ELSE json_type(line, {quote_literal('$.' + p)}) IS NULL END"
             for fl in spec.fields if fl.kind == "num" for p in fl.paths)
         self._candidate = f"""
             SELECT COALESCE(CASE WHEN starts_with(line, '{{') AND NOT contains(line, '\\')

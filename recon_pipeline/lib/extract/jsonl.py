@@ -21,8 +21,9 @@ from recon_pipeline.lib.extract import spec as sp
 from recon_pipeline.lib.extract.fastjson import FastPass, supports
 from recon_pipeline.lib.extract.lines import CHUNK_BYTES, LineChunk, Position, iter_line_chunks
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
-from recon_pipeline.lib.extract.sqlkit import cursor, mark_numbers, quote
+from recon_pipeline.lib.extract.sqlkit import cursor, mark_numbers
 from recon_pipeline.lib.source_files import WHOLE_FILE
+from recon_pipeline.lib.sqltext import quote_literal
 
 _KEY = "line_no, item"
 
@@ -48,7 +49,7 @@ class JsonReader:
         self.spec = spec
         self.fast = FastPass(spec) if supports(spec) else None
         self.use_fast = use_fast
-        shape = quote(sp.structure(spec))
+        shape = quote_literal(sp.structure(spec))
         prep = mark_numbers("line", spec.number_keys)
         lines = f"""
             SELECT line_no, 0 AS item, ok, obj, j, jtxt(j['object']) = 'list' AS is_list,

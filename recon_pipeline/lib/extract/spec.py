@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from recon_pipeline.lib.extract.sqlkit import DEC_SCALE, quote
+from recon_pipeline.lib.extract.sqlkit import DEC_SCALE
+from recon_pipeline.lib.sqltext import quote_literal
 
 Kind = Literal["str", "cur", "ref", "int", "ts", "bool", "num", "decstr", "sum", "time"]
 Output = str | tuple[str, str]
@@ -139,7 +140,7 @@ def _merge(target: dict[str, object], source: dict[str, object]) -> None:
 def access(root: str, path: str) -> str:
     """SQL reading a dotted path of a struct (``j['a']['b']``; ``a[]``: a's first item)."""
     return root + "".join(
-        f"[{quote(p[:-2])}][1]" if p.endswith("[]") else f"[{quote(p)}]"
+        f"[{quote_literal(p[:-2])}][1]" if p.endswith("[]") else f"[{quote_literal(p)}]"
         for p in path.split("."))
 
 
@@ -189,7 +190,7 @@ def checks(fields: tuple[F, ...], root: str, prefix: str = "",
     for fl in fields:
         for p in fl.paths:
             if fl.kind == "sum":
-                reason = quote(f"wrong type: {prefix}{p} is not an integer")
+                reason = quote_literal(f"wrong type: {prefix}{p} is not an integer")
             else:
                 got = f"jkind({access(root, p)})"
                 reason = f"'wrong type: {prefix}{p} is ' || {got} || ', expected " \
@@ -202,25 +203,26 @@ def checks(fields: tuple[F, ...], root: str, prefix: str = "",
                 text = f"jnum({access(root, p)})" if fl.kind == "num" else \
                     f"jtxt({access(root, p)})"
                 why = f"bad decimal: {prefix}{p} is not a decimal of at most {DEC_SCALE} places"
-                out.append((f"NOT dec_ok({text})", quote(why)))
+                out.append((f"NOT dec_ok({text})", quote_literal(why)))
         if fl.kind == "time":
             text = f"jtxt({access(root, fl.paths[0])})"
             why = fl.invalid or f"bad time: {where} is not RFC 3339"
-            out.append((f"{text} IS NOT NULL AND {val(fl)} IS NULL", quote(why)))
+            out.append((f"{text} IS NOT NULL AND {val(fl)} IS NULL", quote_literal(why)))
     for fl in fields:
         if fl.required:
             why = fl.missing or f"missing key field: {prefix}{fl.paths[0]}"
-            out.append((f"{val(fl)} IS NULL", quote(why)))
+            out.append((f"{val(fl)} IS NULL", quote_literal(why)))
     for fl in fields:
         v = val(fl)
         where = f"{prefix}{fl.paths[0]}"
         if fl.kind == "cur":
             out.append((f"NOT known_currency({v})", f"'unknown currency: ' || {v}"))
         if fl.kind == "ts":
-            out.append((f"NOT ts_ok({v})", quote(f"impossible value: {where} is not a Unix time")))
+            why = f"impossible value: {where} is not a Unix time"
+            out.append((f"NOT ts_ok({v})", quote_literal(why)))
         if fl.nonneg:
             why = fl.negative or f"impossible value: {where} is negative"
-            out.append((f"{v} < 0", quote(why)))
+            out.append((f"{v} < 0", quote_literal(why)))
     return out
 
 
@@ -284,7 +286,7 @@ def record_reason(spec: Spec, root: str = "j", typed: bool = False) -> str:
         return f"f_{fl.name}" if typed else value(fl, root)
 
     pairs = checks(spec.fields, root, "", val)
-    pairs += [(render(cond, lambda _, name: val(fields[name])), quote(why))
+    pairs += [(render(cond, lambda _, name: val(fields[name])), quote_literal(why))
               for cond, why in spec.checks]
     return case(pairs)
 

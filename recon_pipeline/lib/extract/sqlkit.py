@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from recon_pipeline.lib.money import KNOWN_CURRENCIES, THREE_DECIMAL, ZERO_DECIMAL
+from recon_pipeline.lib.sqltext import quote_literal
 
 #: Exact decimals of the raw zone: DECIMAL(38, 12).
 DEC_PRECISION, DEC_SCALE = 38, 12
@@ -82,7 +83,7 @@ def connect(temp_dir: Path | None = None, memory_limit: str = "2GB") -> duckdb.D
     con = duckdb.connect(config={"memory_limit": memory_limit})
     con.execute("SET TimeZone = 'UTC'")
     if temp_dir is not None:
-        con.execute(f"SET temp_directory = {quote(temp_dir.as_posix())}")
+        con.execute(f"SET temp_directory = {quote_literal(temp_dir.as_posix())}")
     con.execute(_MACROS.replace("{{", "{").replace("}}", "}"))
     return con
 
@@ -99,9 +100,6 @@ def mark_numbers(column: str, keys: tuple[str, ...]) -> str:
     if not keys:
         return column
     pattern = _NUMBER.replace("KEYS", "|".join(keys))
-    return f"regexp_replace({column}, {quote(pattern)}, {quote(_MARKED)}, 'g')"
+    return f"regexp_replace({column}, {quote_literal(pattern)}, {quote_literal(_MARKED)}, 'g')"
 
 
-def quote(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"

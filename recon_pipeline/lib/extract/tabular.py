@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from recon_pipeline.lib.extract.errors import SourceError
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
-from recon_pipeline.lib.extract.sqlkit import quote
+from recon_pipeline.lib.sqltext import quote_ident, quote_literal
 
 TextKind = Literal["str", "cur", "int", "date", "dec", "money", "period"]
 BATCH_ROWS = 100_000
@@ -69,14 +69,15 @@ class TextSpec:
         text columns and ``_line``; ``record`` is SQL of a row's text, ``$1`` is the file and
         ``$2`` the source. ``invalid``: ``relation`` also has ``_invalid``, a reason found
         before SQL (a cell that was not UTF-8), which quarantines its row first."""
-        typed = [f"{_TYPED[c.kind].format(x=_ident(c.column))} AS v_{c.name}" for c in self.cols]
+        typed = [f"{_TYPED[c.kind].format(x=quote_ident(c.column))} AS v_{c.name}"
+                 for c in self.cols]
         pairs: list[tuple[str, str]] = [("_invalid IS NOT NULL", "_invalid")] if invalid else []
         for c in self.cols:
             if c.kind in _WHAT:
-                text = f"txt({_ident(c.column)})"
+                text = f"txt({quote_ident(c.column)})"
                 why = f"'bad value: {c.column} ' || {text} || ' is not {_WHAT[c.kind]}'"
                 pairs.append((f"{text} IS NOT NULL AND v_{c.name} IS NULL", why))
-        pairs += [(f"v_{c.name} IS NULL", quote(f"missing key field: {c.column}"))
+        pairs += [(f"v_{c.name} IS NULL", quote_literal(f"missing key field: {c.column}"))
                   for c in self.cols if c.required]
         pairs += [(f"NOT known_currency(v_{c.name})", f"'unknown currency: ' || v_{c.name}")
                   for c in self.cols if c.kind == "cur"]
@@ -85,7 +86,7 @@ class TextSpec:
         if currency is not None:
             cur = f"v_{currency.name}"
             pairs += [(f"NOT money_fits(v_{c.name}, {cur})",
-                       f"'bad value: {c.column} ' || txt({_ident(c.column)}) || ' has more "
+                       f"'bad value: {c.column} ' || txt({quote_ident(c.column)}) || ' has more "
                        f"decimals than ' || upper({cur}) || ' has (' || "
                        f"currency_exponent({cur}) || ')'")
                       for c in self.cols if c.kind == "money"]
@@ -99,10 +100,6 @@ class TextSpec:
         bad = f"SELECT $2 AS source, $1 AS file, _line AS line, {record} AS record, reason " \
               f"FROM ({with_reason}) WHERE reason IS NOT NULL ORDER BY _line"
         return loaded, bad
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def check_batch(con: duckdb.DuckDBPyConnection, spec: TextSpec, batch: pa.Table, rel: str,

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from recon_pipeline.lib.extract.sink import ParquetSink
 from recon_pipeline.lib.extract.spec import Spec, f
-from recon_pipeline.lib.extract.sqlkit import quote
 from recon_pipeline.lib.source_files import entries
+from recon_pipeline.lib.sqltext import quote_literal
 
 EVENTS = Spec(
     "usage", "events", (),
@@ -51,7 +51,7 @@ def usage_files(sources: Path) -> list[tuple[Path, str]]:
 def deduplicate(con: duckdb.DuckDBPyConnection, staged: Path, target: Path,
                 schema: pa.Schema) -> dict[str, int]:
     """Copy ``staged`` to ``target`` without redeliveries; return redeliveries per file."""
-    src = f"read_parquet({quote(staged.as_posix())}, file_row_number = true)"
+    src = f"read_parquet({quote_literal(staged.as_posix())}, file_row_number = true)"
     dropped = con.sql(f"""
         WITH cand AS (SELECT hash(event_source, event_id) AS h FROM {src}
                       GROUP BY h HAVING count(*) > 1)

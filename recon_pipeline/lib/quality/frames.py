@@ -32,6 +32,7 @@ import pyarrow as pa
 from recon_pipeline.lib.cycles import cycle_start
 from recon_pipeline.lib.reports.schema import RECONS
 from recon_pipeline.lib.sources import RAW_TABLES
+from recon_pipeline.lib.sqltext import quote_literal
 
 #: The lineage columns of every raw table (lib/extract/schemas.py): where a row was read, not
 #: what it says. Rows equal in every other column are identical copies of one object.
@@ -74,15 +75,11 @@ def _raw(system: str, table: str) -> Callable[[FrameSources, bool], str]:
         # sort of the table's whole history) is not kept.
         lineage = ", ".join(LINEAGE)
         distinct = (f"select * exclude ({lineage}), min(({lineage})) as recon_first "
-                    f"from read_parquet('{_quote(file)}') group by all")
+                    f"from read_parquet({quote_literal(file.as_posix())}) group by all")
         if not ordered:
             return f"(select * exclude (recon_first) from ({distinct}))"
         return f"(select * exclude (recon_first) from ({distinct}) order by recon_first)"
     return path
-
-
-def _quote(path: Path) -> str:
-    return path.as_posix().replace("'", "''")
 
 
 #: The frames' placeholders for raw tables: ``{system_table}`` -> (system, table).
@@ -255,7 +252,8 @@ def frame_sql(suite: str, src: FrameSources, canonical: bool = False) -> str:
         if name in _TABLES:
             names[name] = _TABLES[name](src, not canonical)
         elif name == FILE_COUNTS:
-            names[name] = f"read_parquet('{_quote(src.raw_dir / 'file_counts.parquet')}')"
+            counts = (src.raw_dir / "file_counts.parquet").as_posix()
+            names[name] = f"read_parquet({quote_literal(counts)})"
         else:
             schema, table = WAREHOUSE_PLACEHOLDERS[name]
             names[name] = f"wh.{schema}.{table}"
@@ -300,7 +298,7 @@ def connect(src: FrameSources, temp_dir: Path | None = None) -> duckdb.DuckDBPyC
     con = duckdb.connect(config={"memory_limit": quality_memory_limit()})
     con.execute("set timezone = 'UTC'")
     if temp_dir is not None:
-        con.execute(f"set temp_directory = '{_quote(temp_dir)}'")
+        con.execute(f"set temp_directory = {quote_literal(temp_dir.as_posix())}")
     if src.warehouse.is_file():
-        con.execute(f"attach '{_quote(src.warehouse)}' as wh (read_only)")
+        con.execute(f"attach {quote_literal(src.warehouse.as_posix())} as wh (read_only)")
     return con

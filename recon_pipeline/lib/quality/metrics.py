@@ -31,6 +31,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from recon_pipeline.lib.sqltext import quote_ident, quote_literal
+
 #: The column map metrics answered here (GX's ``map_metric`` of each expectation type).
 COLUMN_FAMILIES = ("column_values.nonnull", "column_values.in_set", "column_values.not_in_set",
                    "column_values.between", "column_values.unique")
@@ -38,11 +40,6 @@ MULTICOLUMN_FAMILIES = ("compound_columns.unique",)
 SUFFIXES = ("condition", "unexpected_count", "unexpected_values", "unexpected_index_list",
             "unexpected_index_query", "filtered_row_count")
 INDEX = "__recon_row"
-
-
-def quote_ident(name: str) -> str:
-    """A DuckDB identifier, quoted."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(value: Any, kind: pa.DataType) -> str | None:
@@ -53,7 +50,7 @@ def _literal(value: Any, kind: pa.DataType) -> str | None:
     if isinstance(value, bool):
         return ("true" if value else "false") if pa.types.is_boolean(kind) else None
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'" if (
+        return quote_literal(value) if (
             pa.types.is_string(kind) or pa.types.is_large_string(kind)) else None
     numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
     if isinstance(value, int):

@@ -380,7 +380,7 @@ class _ArrowFrame(_Frame):
         # not by an Arrow group-by: its hash table of every key was a copy of the key columns.
         import duckdb
 
-        from recon_pipeline.lib.quality.metrics import quote_ident
+        from recon_pipeline.lib.sqltext import quote_ident
 
         cursor = self.con.cursor() if self.con is not None else duckdb.connect()
         try:

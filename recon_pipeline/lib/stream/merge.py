@@ -24,7 +24,7 @@ import pyarrow as pa
 from recon_pipeline.lib.extract.report import FileCount, ObjectReport, part_paths, write_counts
 from recon_pipeline.lib.extract.schemas import QUARANTINE, SCHEMAS
 from recon_pipeline.lib.extract.sink import write_table
-from recon_pipeline.lib.extract.sqlkit import quote
+from recon_pipeline.lib.sqltext import quote_literal
 from recon_pipeline.lib.stream.landing import LANDING, SPECS
 
 STREAM_FILE = "stream"
@@ -39,7 +39,7 @@ def _parts(folder: Path, source: str, table: str) -> str | None:
     found = sorted((folder / source / table).glob("*.parquet"))
     if not found:
         return None
-    return "[" + ", ".join(quote(p.as_posix()) for p in found) + "]"
+    return "[" + ", ".join(quote_literal(p.as_posix()) for p in found) + "]"
 
 
 def merge_stream(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_dir: Path,
@@ -59,7 +59,7 @@ def merge_stream(con: duckdb.DuckDBPyConnection, name: str, sources: Path, out_d
     if landed is not None:
         _run(con, f"CREATE OR REPLACE TEMP TABLE s AS SELECT * FROM read_parquet({landed})")
         _run(con, f"CREATE OR REPLACE TEMP TABLE e AS SELECT * FROM read_parquet("
-                    f"{quote(target.as_posix())})")
+                    f"{quote_literal(target.as_posix())})")
         read = con.execute("SELECT count(*) FROM s").fetchall()[0][0]
         if name == "usage/events":
             merged = con.sql(f"""
@@ -113,7 +113,7 @@ def _newest_wins(con: duckdb.DuckDBPyConnection, source: str, table: str,
         stream_rows = (f"UNION ALL SELECT {cols} FROM read_parquet({landed}) c "
                        f"JOIN w USING (_event_key)") if landed else ""
         rows = con.sql(f"""
-            SELECT {cols} FROM read_parquet({quote(path.as_posix())}) c
+            SELECT {cols} FROM read_parquet({quote_literal(path.as_posix())}) c
             ANTI JOIN w ON c."{key}" = w."{key}" {stream_rows}""").to_arrow_table()
         write_table(path, rows.cast(schema))
     return int(kept)
@@ -127,7 +127,7 @@ def _stream_quarantine(con: duckdb.DuckDBPyConnection, folder: Path, name: str) 
     found = sorted((folder / "quarantine").glob("*.parquet"))
     if not found:
         return QUARANTINE.empty_table()
-    files = "[" + ", ".join(quote(p.as_posix()) for p in found) + "]"
+    files = "[" + ", ".join(quote_literal(p.as_posix()) for p in found) + "]"
     cols = ", ".join(QUARANTINE.names)
     return con.sql(f"SELECT {cols} FROM read_parquet({files}) WHERE object = ?",
                    params=[name]).to_arrow_table().cast(QUARANTINE)

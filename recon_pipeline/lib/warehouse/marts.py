@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from recon_pipeline.lib.sqltext import quote_literal
+
 #: The DuckDB warehouse file under OUT (profiles.yml, target ``duckdb``).
 DUCKDB_FILE = "warehouse.duckdb"
 #: ``spark.sql.warehouse.dir`` of the local session under OUT (profiles.yml, target ``spark``).
@@ -36,10 +38,10 @@ def spark_table_dir(out_dir: Path, schema: str, name: str) -> Path:
 def _spark_scan(location: Path) -> str:
     """A DuckDB ``read_parquet`` of a Spark table folder (partitioned or not)."""
     partitioned = any(p.is_dir() and "=" in p.name for p in location.iterdir())
-    files = f"{location.as_posix()}/{'*/' if partitioned else ''}*.parquet".replace("'", "''")
+    files = quote_literal(f"{location.as_posix()}/{'*/' if partitioned else ''}*.parquet")
     if not partitioned:
-        return f"read_parquet('{files}')"
-    return (f"read_parquet('{files}', hive_partitioning = true, "
+        return f"read_parquet({files})"
+    return (f"read_parquet({files}, hive_partitioning = true, "
             "hive_types = {'cycle': 'varchar'})")
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from recon_pipeline.lib.extract.schemas import SCHEMAS
+from recon_pipeline.lib.sqltext import quote_ident
 from recon_pipeline.lib.warehouse.types import pg_type
 
 TableKey = tuple[str, str]
@@ -71,12 +72,12 @@ def load_table(conn: Any, schema: str, table: str, data: pa.Table) -> int:
     """Replace ``schema.table`` with ``data`` in one transaction of the ADBC connection
     ``conn``; returns the rows loaded. On any error the transaction is rolled back."""
     columns = [(field.name, pg_type(field.type)) for field in data.schema]
-    target = f"{_quote(schema)}.{_quote(table)}"
-    names = ", ".join(_quote(name) for name, _ in columns)
-    definition = ", ".join(f"{_quote(name)} {kind}" for name, kind in columns)
+    target = f"{quote_ident(schema)}.{quote_ident(table)}"
+    names = ", ".join(quote_ident(name) for name, _ in columns)
+    definition = ", ".join(f"{quote_ident(name)} {kind}" for name, kind in columns)
     try:
         with conn.cursor() as cur:
-            cur.execute(f"create schema if not exists {_quote(schema)}")
+            cur.execute(f"create schema if not exists {quote_ident(schema)}")
             cur.execute(f"drop table if exists pg_temp.{_LOADING}")
             cur.adbc_ingest(_LOADING, data, mode="create", temporary=True)
             if _columns(cur, schema, table) == columns:
@@ -91,11 +92,6 @@ def load_table(conn: Any, schema: str, table: str, data: pa.Table) -> int:
         conn.rollback()
         raise
     return int(data.num_rows)
-
-
-def _quote(identifier: str) -> str:
-    """A PostgreSQL quoted identifier."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _files(raw_dir: Path) -> Iterator[TableKey]:
