@@ -24,9 +24,9 @@ Usage::
    pandas < 3.1 and polars < 1.45), amounts in minor units with a tolerance of one, and the
    ratio of each run to it. A table of every close ends the output.
 
-DuckDB's memory limit comes from the machine: a quarter of its memory, at most 6 GiB
-(RECON_DUCKDB_MEMORY_LIMIT for dbt; the extraction's own limit), and DuckDB spills to a temp
-folder in the output directory beyond it.
+DuckDB's memory limit in each stage is the pipeline's own (recon_pipeline/lib/memory.py: its
+share of the close's budget, a third of the machine, at most 8 GiB, unless RECON_*_MEMORY_LIMIT
+set it), and DuckDB spills to a temp folder beyond it; the lower bound gets dbt's limit.
 """
 
 from __future__ import annotations
@@ -42,13 +42,15 @@ from pathlib import Path
 
 from bench_run import REPORTS, VALIDATE
 
+from recon_pipeline.lib.memory import ENV, duckdb_memory_limit
+
 ROOT = Path(__file__).resolve().parents[1]
 
 EXTRACT = """
 import sys
 from pathlib import Path
 from recon_pipeline.lib.extract.api import extract_sources
-report = extract_sources(Path(sys.argv[1]), None, Path(sys.argv[2]), memory_limit=sys.argv[3])
+report = extract_sources(Path(sys.argv[1]), None, Path(sys.argv[2]))
 for o in report.objects:
     how = f"linked from {o.reused_from}" if o.reused_from else f"{o.rows_read:>10,} rows read"
     print(f"    extract {o.name:<30} {o.seconds:7.2f} s  {how}")
@@ -153,13 +155,6 @@ for category, count in con.sql(
 """
 
 
-def machine_memory_limit() -> str:
-    """A quarter of the machine's memory, at most 6 GiB: the machine is shared, and the whole
-    process tree must stay under 8 GiB."""
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return f"{min(total // 4, 6 * 2**30) // 2**20}MB"
-
-
 def stage(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Run one stage in a child process: (seconds, peak RSS bytes, its output)."""
     started = time.monotonic()
@@ -173,7 +168,7 @@ def stage(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, int, 
     return seconds, usage.ru_maxrss * 1024, output
 
 
-def close(out: Path, sources: Path, cycle: str, env: dict[str, str], limit: str
+def close(out: Path, sources: Path, cycle: str, env: dict[str, str]
           ) -> list[tuple[str, float, int]]:
     """Close ``cycle`` in ``out`` stage by stage; print and return (stage, seconds, RSS)."""
     # The build the warehouse asset runs: its exclude (unit and macro tests) and threads.
@@ -185,7 +180,7 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str], limit: str
                            "out_dir": out.as_posix()})
     project = str(ROOT / "dbt_project")
     stages = [
-        ("extract", [python, "-c", EXTRACT, str(sources), str(out / "raw" / cycle), limit]),
+        ("extract", [python, "-c", EXTRACT, str(sources), str(out / "raw" / cycle)]),
         ("dbt", [dbt, "build", "--exclude", CLOSE_EXCLUDE, "--threads", str(dbt_threads()),
                  "--vars", dbt_vars,
                  "--project-dir", project, "--profiles-dir", project, "--target-path",
@@ -261,16 +256,17 @@ def main() -> None:
     print(f"sources {sources}: {size / 2**20:,.0f} MiB, objects {manifest.get('counts', '')}")
 
     out = (args.out or Path(tempfile.mkdtemp(prefix="recon-bench-close-"))).resolve()
-    limit = machine_memory_limit()
-    env = {**os.environ, "RECON_DUCKDB_MEMORY_LIMIT": limit}
-    print(f"output {out}; DuckDB memory limit {limit}")
+    limit = duckdb_memory_limit("dbt")
+    env = {**os.environ, ENV["dbt"]: limit}  # what the warehouse asset gives dbt
+    print(f"output {out}; DuckDB memory limit: dbt {limit}, extraction "
+          f"{duckdb_memory_limit('extract')}, quality {duckdb_memory_limit('quality')}")
 
     runs: list[tuple[str, list[tuple[str, float, int]]]] = []
     if not args.lower_bound_only:
         for k, cycle in enumerate(cycles):
             how = "cold, nothing landed" if k == 0 else f"warm, {k} earlier cycle(s) landed"
             print(f"close {k + 1}/{len(cycles)}: {cycle} ({how})", flush=True)
-            runs.append((cycle, close(out, sources, cycle, env, limit)))
+            runs.append((cycle, close(out, sources, cycle, env)))
         print(f"  the pipeline's core-pair findings of {args.cycle}:")
         print(stage("counts", [sys.executable, "-c", CORE_COUNTS, str(out / "warehouse.duckdb"),
                                args.cycle], env)[2].rstrip())

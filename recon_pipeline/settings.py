@@ -260,9 +260,14 @@ class Settings:
     def dbt_env(self, cycle: str) -> dict[str, str]:
         """:meth:`dbt_run_values` as the environment variables a Dagster run gives dbt: the
         project reads them when a node runs, never at parse time, so a run of another cycle
-        re-parses nothing, where a changed --vars re-parses the whole project."""
-        return {f"RECON_DBT_{name.upper()}": value
-                for name, value in self.dbt_run_values(cycle).items()}
+        re-parses nothing, where a changed --vars re-parses the whole project. With them, DuckDB's
+        memory limit in the build (``RECON_DUCKDB_MEMORY_LIMIT``, the profile's ``memory_limit``)
+        as the close's memory budget gives it (lib/memory.py), unless the environment sets it."""
+        from recon_pipeline.lib.memory import ENV, duckdb_memory_limit
+
+        return {**{f"RECON_DBT_{name.upper()}": value
+                   for name, value in self.dbt_run_values(cycle).items()},
+                ENV["dbt"]: duckdb_memory_limit("dbt")}
 
     def raw_root(self) -> str:
         """Where the dbt project reads the raw zone (the var ``raw_root``; the sources' external

@@ -12,13 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from recon_pipeline.lib.quality.frames import (
-    MEMORY_LIMIT_ENV,
-    FrameSources,
-    connect,
-    quality_memory_limit,
-    read_frame,
-)
+from recon_pipeline.lib.memory import ENV, duckdb_memory_limit
+from recon_pipeline.lib.quality.frames import FrameSources, connect, read_frame
 from tests.unit.test_quality_duplicates import BALANCED, CYCLE, _customer, _line, _raw
 
 
@@ -61,17 +56,15 @@ def test_duckdb_sorts_a_frame_as_arrow_does(tmp_path: Path, suite: str) -> None:
 
 def test_the_quality_connection_is_memory_limited(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
-    limit = quality_memory_limit()
-    assert 2**10 <= int(limit.removesuffix("MB")) <= 2 * 2**10
-    assert quality_memory_limit({MEMORY_LIMIT_ENV: "700MB"}) == "700MB"
+    monkeypatch.delenv(ENV["quality"], raising=False)
+    limit = duckdb_memory_limit("quality")
 
     def setting(value: str) -> str:
         with duckdb.connect(config={"memory_limit": value}) as con:
             return str(con.execute("select current_setting('memory_limit')").fetchall()[0][0])
 
     src = FrameSources(tmp_path / "raw" / CYCLE, tmp_path / "warehouse.duckdb", CYCLE)
-    monkeypatch.setenv(MEMORY_LIMIT_ENV, "700MB")
+    monkeypatch.setenv(ENV["quality"], "700MB")
     spill = tmp_path / "spill"
     with connect(src, spill) as con:
         found = con.execute("select current_setting('memory_limit'), "

@@ -29,7 +29,7 @@ def check_sources(sources: Path) -> None:
 
 def extract_object(sources: Path, name: str, out_dir: Path, *,
                    erp_url: str | URL | None = None, chunk_bytes: int = CHUNK_BYTES,
-                   workers: int = 2, memory_limit: str = "2GB", fast: bool = True
+                   workers: int = 2, memory_limit: str | None = None, fast: bool = True
                    ) -> ObjectReport:
     """Extract one source object (e.g. ``"billing/invoices"``, see ``OBJECTS``).
 
@@ -71,7 +71,7 @@ def extract_object(sources: Path, name: str, out_dir: Path, *,
 
 def extract_sources(sources: Path, erp_url: str | URL | None, out_dir: Path, *,
                     objects: Iterable[str] = OBJECTS, chunk_bytes: int = CHUNK_BYTES,
-                    workers: int = 2, memory_limit: str = "2GB") -> ExtractReport:
+                    workers: int = 2, memory_limit: str | None = None) -> ExtractReport:
     """Extract every source object of ``sources`` (the ERP from ``erp_url``, by default
     ``SOURCES/erp/ledger.sqlite``) into ``out_dir``, then write ``quarantine.parquet`` and
     ``file_counts.parquet`` there.

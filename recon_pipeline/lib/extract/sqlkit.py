@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from recon_pipeline.lib.memory import duckdb_memory_limit
 from recon_pipeline.lib.money import KNOWN_CURRENCIES, THREE_DECIMAL, ZERO_DECIMAL
 from recon_pipeline.lib.sqltext import quote_literal
 
@@ -78,9 +79,13 @@ _NUMBER = r'([{,]\s*"(?:KEYS)"\s*:\s*)(-?[0-9][0-9.eE+-]*)'
 _MARKED = r'\1"\\u0001\2"'
 
 
-def connect(temp_dir: Path | None = None, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection in UTC with the extraction macros defined."""
-    con = duckdb.connect(config={"memory_limit": memory_limit})
+def connect(temp_dir: Path | None = None,
+            memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection in UTC with the extraction macros defined, its memory
+    limited to ``memory_limit``, else the extraction's share of the close's budget
+    (lib/memory.py)."""
+    limit = memory_limit or duckdb_memory_limit("extract")
+    con = duckdb.connect(config={"memory_limit": limit})
     con.execute("SET TimeZone = 'UTC'")
     if temp_dir is not None:
         con.execute(f"SET temp_directory = {quote_literal(temp_dir.as_posix())}")

@@ -19,9 +19,8 @@ Dagster-free.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from recon_pipeline.lib.cycles import cycle_start
+from recon_pipeline.lib.memory import duckdb_memory_limit
 from recon_pipeline.lib.reports.schema import RECONS
 from recon_pipeline.lib.sources import RAW_TABLES
 from recon_pipeline.lib.sqltext import quote_literal
@@ -273,29 +273,11 @@ def read_frame(con: duckdb.DuckDBPyConnection, suite: str, src: FrameSources,
         raise FrameError(f"cannot read the data of suite {suite}: {exc}") from None
 
 
-#: The environment variable that sets the quality stage's DuckDB memory limit (DuckDB's units,
-#: ``2GB``, ``1500MB``); without it, ``quality_memory_limit`` picks one from the machine.
-MEMORY_LIMIT_ENV = "RECON_QUALITY_MEMORY_LIMIT"
-
-
-def quality_memory_limit(environ: Mapping[str, str] | None = None) -> str:
-    """The DuckDB memory limit of the quality stage: ``RECON_QUALITY_MEMORY_LIMIT``, else an
-    eighth of the machine's memory, between 1 and 2 GiB. The stage holds, besides DuckDB, one
-    frame at a time as Arrow (GX validates it) and Great Expectations itself, and the whole
-    process tree of a close must stay under 8 GiB on a shared machine: DuckDB's part (the raw
-    tables' copies collapsed, the frame's sort, the metrics' windows) spills to disk beyond it
-    (DuckDB's default is 80% of the machine)."""
-    env = os.environ if environ is None else environ
-    if env.get(MEMORY_LIMIT_ENV):
-        return env[MEMORY_LIMIT_ENV]
-    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return f"{min(max(total // 8, 2**30), 2 * 2**30) // 2**20}MB"
-
-
 def connect(src: FrameSources, temp_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the warehouse attached read-only as ``wh`` (when it exists),
-    its memory limited (``quality_memory_limit``), spilling to ``temp_dir`` when given."""
-    con = duckdb.connect(config={"memory_limit": quality_memory_limit()})
+    its memory limited (the quality stage's share of the close's budget, lib/memory.py),
+    spilling to ``temp_dir`` when given."""
+    con = duckdb.connect(config={"memory_limit": duckdb_memory_limit("quality")})
     con.execute("set timezone = 'UTC'")
     if temp_dir is not None:
         con.execute(f"set temp_directory = {quote_literal(temp_dir.as_posix())}")

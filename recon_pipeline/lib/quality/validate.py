@@ -407,7 +407,7 @@ class _PandasFrames:
         self.src = src
 
     def __enter__(self) -> _PandasFrames:
-        # DuckDB spills beyond its memory limit (frames.quality_memory_limit) to a folder of
+        # DuckDB spills beyond its memory limit (lib/memory.py) to a folder of
         # the run's own, removed with it.
         self.spill = tempfile.mkdtemp(prefix="recon-quality-spill-")
         self.con = connect(self.src, Path(self.spill))
