@@ -171,8 +171,8 @@ def stage(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, int, 
 def close(out: Path, sources: Path, cycle: str, env: dict[str, str]
           ) -> list[tuple[str, float, int]]:
     """Close ``cycle`` in ``out`` stage by stage; print and return (stage, seconds, RSS)."""
-    # The build the warehouse asset runs: its exclude (unit and macro tests) and threads.
-    from recon_pipeline.defs.warehouse.assets import CLOSE_EXCLUDE, dbt_threads
+    # The build the warehouse asset runs: its exclude (unit and macro tests), threads, file log.
+    from recon_pipeline.defs.warehouse.assets import CLOSE_EXCLUDE, dbt_log_file_args, dbt_threads
 
     python = sys.executable
     dbt = str(Path(python).parent / "dbt")
@@ -182,7 +182,7 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str]
     stages = [
         ("extract", [python, "-c", EXTRACT, str(sources), str(out / "raw" / cycle)]),
         ("dbt", [dbt, "build", "--exclude", CLOSE_EXCLUDE, "--threads", str(dbt_threads()),
-                 "--vars", dbt_vars,
+                 "--vars", dbt_vars, *dbt_log_file_args(),
                  "--project-dir", project, "--profiles-dir", project, "--target-path",
                  str(out / "dbt" / cycle), "--log-path", str(out / "dbt" / cycle), "--quiet"]),
         ("quality", [python, "-c", VALIDATE, str(out), cycle]),
