@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pytest
 
 from tests.dbt.conftest import Dbt, DbtRun
 from tests.dbt.raw import write_raw_zone
@@ -129,15 +128,20 @@ def test_charges_link_to_invoices(sample_duckdb: DbtRun, sample_out: Path) -> No
     assert payout == [(2008,)]
 
 
-@pytest.mark.parametrize("missing", [("billing", "credit_notes"), ("payments", "invoice_payments")])
-def test_a_missing_raw_file_reads_as_an_empty_table(tmp_path: Path, missing: tuple[str, str]
-                                                    ) -> None:
-    write_raw_zone(tmp_path / "raw" / "2026-09", skip=[missing])
-    model = f"stg_{missing[0]}__{missing[1]}"
-    run = Dbt(tmp_path)("build", "--select", model)
+#: Raw files a cycle may lack, one of billing's and one of payments'.
+MISSING = (("billing", "credit_notes"), ("payments", "invoice_payments"))
+
+
+def test_a_missing_raw_file_reads_as_an_empty_table(tmp_path: Path) -> None:
+    """Each missing file, logged, reads as an empty table: one build for all of them (each
+    dbt invocation parses the whole project again, 10-20 s)."""
+    write_raw_zone(tmp_path / "raw" / "2026-09", skip=list(MISSING))
+    models = [f"stg_{system}__{table}" for system, table in MISSING]
+    run = Dbt(tmp_path)("build", "--select", *models)
     assert run.ok, run.output
-    assert f"raw table {missing[0]}.{missing[1]}: no file" in run.output
-    assert query(tmp_path, f"select count(*) from staging.{model}") == [(0,)]
+    for (system, table), model in zip(MISSING, models, strict=True):
+        assert f"raw table {system}.{table}: no file" in run.output
+        assert query(tmp_path, f"select count(*) from staging.{model}") == [(0,)]
 
 
 def parse_events(run: DbtRun) -> list[dict[str, Any]]:
@@ -245,13 +249,14 @@ def test_not_null_columns_fails_once_per_null_cell_naming_its_column(
 ) -> None:
     """One test per model checks all its not-null columns: a null in any of them fails it, and
     the failures are the null cells (what a not_null test per column added up to)."""
-    del sample_duckdb
     out = tmp_path / "out"
     out.mkdir()
     shutil.copyfile(sample_out / "warehouse.duckdb", out / "warehouse.duckdb")
     check = "not_null_columns_dim_customers"  # columns customer_id, erp_match_count
-    clean = Dbt(out)("test", "--select", check)
-    assert clean.ok, clean.output
+    # It passes on the sample as built (the sample's build ran it: no dbt test of it again).
+    (clean,) = [r for r in sample_duckdb.results()
+                if r["unique_id"].split(".")[:3] == ["test", "recon", check]]
+    assert clean["status"] == "pass", clean
     with duckdb.connect(str(out / "warehouse.duckdb")) as db:
         db.execute("update marts.dim_customers set erp_match_count = null "
                    "where customer_id in ('cus_dup', 'cus_jpy')")
