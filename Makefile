@@ -49,7 +49,7 @@ PYTEST_WORKERS ?= 2
 test: lint types $(MANIFEST) $(SPARK_STAMP)
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=25 -m 'not heavy'
 
-# The tests marked `heavy` (minutes each, not yet inside the suite's time budget): the data tests
+# The tests marked `heavy` (minutes each, not yet inside the suite's time budget): the unit and data tests
 # of the dbt sample on local Spark, and `recon run` closing two cycles on Spark. (The sample's
 # Spark build and its parity with DuckDB, and a cycle under the multiprocess executor against
 # the in-process run, are in `make test`.)
