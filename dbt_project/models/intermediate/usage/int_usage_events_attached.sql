@@ -5,6 +5,11 @@
     naming none attaches to the customer's one metered item whose meter event is the event's
     type and that is active at its time; none or several leave it unattached. An item is active
     from its subscription's start up to its end, whatever the status.
+
+    Each event is read once, by the branch of its rule (a left join to its candidate items),
+    and the two branches are appended: no join of the events back to their candidates by
+    (source, id). The events are unique by (source, id) (int_usage_events_deduplicated), so
+    grouping the second branch by the event's columns gives one row per event.
 -#}
 with events as (
     select * from {{ ref('int_usage_events_deduplicated') }}
@@ -22,16 +27,25 @@ metered_items as (
 ),
 
 named as (
-    -- Events that name their item: the item, when metered and active then.
+    -- Events that name their item: the item, when metered and active then, else none.
     select
         events.event_source,
         events.event_id,
-        metered_items.subscription_item_id
+        events.event_type,
+        events.customer_id,
+        events.event_at,
+        events.quantity,
+        events.subscription_item_id as named_subscription_item_id,
+        metered_items.subscription_item_id,
+        cast('subscription_item' as {{ dbt.type_string() }}) as attach_rule,
+        cast(case when metered_items.subscription_item_id is null then 0 else 1 end
+            as {{ dbt.type_bigint() }}) as candidate_count
     from events
-    inner join metered_items
+    left join metered_items
         on events.subscription_item_id = metered_items.subscription_item_id
-    where events.event_at >= metered_items.started_at
+        and events.event_at >= metered_items.started_at
         and (metered_items.ends_at is null or events.event_at < metered_items.ends_at)
+    where events.subscription_item_id is not null
 ),
 
 matched as (
@@ -39,51 +53,69 @@ matched as (
     select
         events.event_source,
         events.event_id,
-        min(metered_items.subscription_item_id) as subscription_item_id,
-        count(*) as candidate_count
+        events.event_type,
+        events.customer_id,
+        events.event_at,
+        events.quantity,
+        min(metered_items.subscription_item_id) as any_subscription_item_id,
+        count(metered_items.subscription_item_id) as candidate_count
     from events
-    inner join metered_items
+    left join metered_items
         on events.customer_id = metered_items.customer_id
         and events.event_type = metered_items.meter_event_name
-    where events.subscription_item_id is null
         and events.event_at >= metered_items.started_at
         and (metered_items.ends_at is null or events.event_at < metered_items.ends_at)
-    group by events.event_source, events.event_id
-),
-
-attached as (
-    select
+    where events.subscription_item_id is null
+    group by
         events.event_source,
         events.event_id,
         events.event_type,
         events.customer_id,
         events.event_at,
-        {{ cycle_of('events.event_at') }} as cycle,
-        events.quantity,
-        events.subscription_item_id as named_subscription_item_id,
-        case
-            when events.subscription_item_id is not null then named.subscription_item_id
-            when matched.candidate_count = 1 then matched.subscription_item_id
-        end as subscription_item_id,
-        case
-            when events.subscription_item_id is not null then 'subscription_item'
-            else 'meter_event'
-        end as attach_rule,
-        case
-            when events.subscription_item_id is not null
-                then case when named.subscription_item_id is null then 0 else 1 end
-            else coalesce(matched.candidate_count, 0)
-        end as candidate_count
-    from events
-    left join named
-        on events.event_source = named.event_source
-        and events.event_id = named.event_id
-    left join matched
-        on events.event_source = matched.event_source
-        and events.event_id = matched.event_id
+        events.quantity
+),
+
+attached as (
+    select
+        event_source,
+        event_id,
+        event_type,
+        customer_id,
+        event_at,
+        quantity,
+        named_subscription_item_id,
+        subscription_item_id,
+        attach_rule,
+        candidate_count
+    from named
+
+    union all
+
+    select
+        event_source,
+        event_id,
+        event_type,
+        customer_id,
+        event_at,
+        quantity,
+        cast(null as {{ dbt.type_string() }}) as named_subscription_item_id,
+        case when candidate_count = 1 then any_subscription_item_id end as subscription_item_id,
+        cast('meter_event' as {{ dbt.type_string() }}) as attach_rule,
+        cast(candidate_count as {{ dbt.type_bigint() }}) as candidate_count
+    from matched
 )
 
 select
-    *,
+    event_source,
+    event_id,
+    event_type,
+    customer_id,
+    event_at,
+    {{ cycle_of('event_at') }} as cycle,
+    quantity,
+    named_subscription_item_id,
+    subscription_item_id,
+    attach_rule,
+    candidate_count,
     subscription_item_id is not null as is_attached
 from attached

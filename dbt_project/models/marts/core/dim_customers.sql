@@ -1,4 +1,5 @@
 {{ config(unique_key=['customer_id']) }}
+{% call changed_rows_only() %}
 -- Billing customers with their crosswalk to the ERP customer master and the CRM.
 with customers as (
     select * from {{ ref('stg_billing__customers') }}
@@ -85,3 +86,4 @@ final as (
 )
 
 select * from final
+{% endcall %}

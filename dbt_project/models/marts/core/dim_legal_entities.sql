@@ -1,4 +1,5 @@
 {{ config(unique_key=['legal_entity_id']) }}
+{% call changed_rows_only() %}
 -- The legal entities that bill customers and post journals.
 select
     legal_entity_id,
@@ -6,3 +7,4 @@ select
     functional_currency,
     country_code
 from {{ ref('stg_reference__legal_entities') }}
+{% endcall %}

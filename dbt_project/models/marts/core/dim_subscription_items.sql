@@ -1,4 +1,5 @@
 {{ config(unique_key=['subscription_item_id']) }}
+{% call changed_rows_only() %}
 -- Subscription items with their price, billing interval, usage type and metered event type.
 select
     subscription_item_id,
@@ -21,3 +22,4 @@ select
     meter_id,
     meter_event_name
 from {{ ref('int_subscription_items_enriched') }}
+{% endcall %}

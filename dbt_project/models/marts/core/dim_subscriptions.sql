@@ -1,4 +1,5 @@
 {{ config(unique_key=['subscription_id']) }}
+{% call changed_rows_only() %}
 -- Subscriptions with the end that stops their billing and whether they bill at all.
 with subscriptions as (
     select * from {{ ref('stg_billing__subscriptions') }}
@@ -28,3 +29,4 @@ select
 from subscriptions
 left join customers
     on subscriptions.customer_id = customers.customer_id
+{% endcall %}

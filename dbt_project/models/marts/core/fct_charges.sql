@@ -1,4 +1,5 @@
 {{ config(unique_key=['charge_id']) }}
+{% call changed_rows_only() %}
 -- Gateway charges: whether each one succeeded (status succeeded and not captured: false), the
 -- amount it settled (amount_captured when present), its fee, and the invoice it pays.
 with charges as (
@@ -44,3 +45,4 @@ left join balance_transactions
     on charges.balance_transaction_id = balance_transactions.balance_transaction_id
 left join links
     on charges.charge_id = links.charge_id
+{% endcall %}

@@ -1,4 +1,5 @@
 {{ config(unique_key=['subscription_item_id', 'period_start_at']) }}
+{% call changed_rows_only() %}
 -- Every billing period the subscriptions should have been billed for, up to the cycle's end,
 -- with its cycle and, for licensed items, the amount expected after discounts.
 with periods as (
@@ -38,3 +39,4 @@ from periods
 left join licensed_amounts
     on periods.subscription_item_id = licensed_amounts.subscription_item_id
     and periods.period_start_at = licensed_amounts.period_start_at
+{% endcall %}

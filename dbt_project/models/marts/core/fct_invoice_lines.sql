@@ -1,4 +1,5 @@
 {{ config(unique_key=['invoice_line_id']) }}
+{% call changed_rows_only() %}
 -- Invoice lines with their net amount (amount less discounts), whether they bill a licensed or
 -- a metered price (the line's price, else its subscription item's), and their invoice's state.
 with lines as (
@@ -56,3 +57,4 @@ select
 from typed
 left join invoices
     on typed.invoice_id = invoices.invoice_id
+{% endcall %}

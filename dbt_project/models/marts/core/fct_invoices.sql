@@ -1,4 +1,5 @@
 {{ config(unique_key=['invoice_id']) }}
+{% call changed_rows_only() %}
 -- Invoices with their cycle (month of finalization, else creation), whether they are finalized
 -- (open, paid or uncollectible), whether they were paid outside the gateway, and how many
 -- succeeded charges pay them.
@@ -58,3 +59,4 @@ left join paid_out_of_band
     on invoices.invoice_id = paid_out_of_band.invoice_id
 left join succeeded_charges
     on invoices.invoice_id = succeeded_charges.invoice_id
+{% endcall %}

@@ -7,6 +7,7 @@
 -- nor reversed by one: the two together count as nothing), signed amounts (debit − credit) in
 -- major and minor units, and the posted amount of the line's document where the line sits on
 -- the account role the spec reads for that document type.
+{% call changed_rows_only() %}
 with lines as (
     select * from {{ ref('stg_erp__gl_journal_lines') }}
 ),
@@ -71,3 +72,4 @@ select
         then posting_sign * {{ major_to_minor('signed_amount', 'currency') }}
     end as {{ type_decimal(38, 6) }}) as posted_amount_minor
 from classified
+{% endcall %}

@@ -1,4 +1,5 @@
 {{ config(unique_key=['payout_id']) }}
+{% call changed_rows_only() %}
 -- Payouts with their cycle (month of arrival) and what the balance transactions naming them
 -- settle (sum of net, the payout's own transaction excluded).
 with payouts as (
@@ -30,3 +31,4 @@ select
 from payouts
 left join settled
     on payouts.payout_id = settled.payout_id
+{% endcall %}

@@ -1,4 +1,5 @@
 {{ config(unique_key=['refund_id']) }}
+{% call changed_rows_only() %}
 -- Refunds, with whether they succeeded and the cycle they belong to (month of creation).
 with refunds as (
     select * from {{ ref('stg_payments__refunds') }}
@@ -22,3 +23,4 @@ select
 from refunds
 left join charges
     on refunds.charge_id = charges.charge_id
+{% endcall %}

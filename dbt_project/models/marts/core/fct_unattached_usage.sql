@@ -1,4 +1,5 @@
 {{ config(unique_key=['cycle', 'usage_key']) }}
+{% call changed_rows_only() %}
 -- Usage events that attach to no metered subscription item active at their time, per cycle,
 -- customer (the events' subject) and event type: the candidates for orphan usage.
 with events as (
@@ -17,3 +18,4 @@ select
     max(event_at) as last_event_at
 from events
 group by cycle, customer_id, event_type
+{% endcall %}

@@ -1,4 +1,5 @@
 {{ config(unique_key=['subscription_item_id', 'period_start_at']) }}
+{% call changed_rows_only() %}
 -- Usage of every expected metered period: the exact sum of the attached events' quantities in
 -- [period start, period end), and how many events that is (0 and 0 when none).
 with periods as (
@@ -42,3 +43,4 @@ group by
     periods.currency,
     periods.meter_event_name,
     periods.unit_price_minor
+{% endcall %}
