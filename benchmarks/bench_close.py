@@ -171,26 +171,41 @@ def stage(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, int, 
 def close(out: Path, sources: Path, cycle: str, env: dict[str, str]
           ) -> list[tuple[str, float, int]]:
     """Close ``cycle`` in ``out`` stage by stage; print and return (stage, seconds, RSS)."""
-    # The build the warehouse asset runs: its exclude (unit and macro tests), threads, file log.
-    from recon_pipeline.defs.warehouse.assets import CLOSE_EXCLUDE, dbt_log_file_args, dbt_threads
+    # The build the warehouse asset runs: its exclude (unit and macro tests), threads, file log,
+    # the cycle and OUT as environment variables and the settings as --vars (so a cycle's build
+    # re-parses nothing of the last one's), and the parsed project carried from cycle to cycle.
+    from recon_pipeline.defs.warehouse.assets import (
+        CLOSE_EXCLUDE,
+        dbt_log_file_args,
+        dbt_threads,
+        keep_parsed_project,
+        reuse_parsed_project,
+    )
+    from recon_pipeline.settings import Settings
 
     python = sys.executable
     dbt = str(Path(python).parent / "dbt")
-    dbt_vars = json.dumps({"cycle": cycle, "min_cycle": cycle, "max_cycle": cycle,
-                           "out_dir": out.as_posix()})
+    settings = Settings.resolve(sources_dir=str(sources), out_dir=str(out), environ={})
+    artifacts = out / "dbt" / cycle
     project = str(ROOT / "dbt_project")
     stages = [
         ("extract", [python, "-c", EXTRACT, str(sources), str(out / "raw" / cycle)]),
         ("dbt", [dbt, "build", "--exclude", CLOSE_EXCLUDE, "--threads", str(dbt_threads()),
-                 "--vars", dbt_vars, *dbt_log_file_args(),
+                 "--vars", json.dumps(settings.dbt_vars()), *dbt_log_file_args(),
                  "--project-dir", project, "--profiles-dir", project, "--target-path",
-                 str(out / "dbt" / cycle), "--log-path", str(out / "dbt" / cycle), "--quiet"]),
+                 str(artifacts), "--log-path", str(artifacts), "--quiet"]),
         ("quality", [python, "-c", VALIDATE, str(out), cycle]),
         ("reports", [python, "-c", REPORTS, str(out), cycle]),
     ]
     figures = []
     for name, argv in stages:
-        seconds, rss, output = stage(name, argv, env)
+        if name == "dbt":
+            artifacts.mkdir(parents=True, exist_ok=True)
+            reuse_parsed_project(out / "dbt", artifacts)
+        seconds, rss, output = stage(
+            name, argv, {**env, **settings.dbt_env(cycle)} if name == "dbt" else env)
+        if name == "dbt":
+            keep_parsed_project(artifacts, out / "dbt")
         print(f"  {name:<8} {seconds:8.1f} s  peak RSS {rss / 2**20:7.0f} MiB")
         if name == "extract":
             print(output.rstrip())
