@@ -37,10 +37,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench_run import REPORTS, VALIDATE
+from bench_run import REPORTS, VALIDATE, run_child
 
 from recon_pipeline.lib.memory import ENV, duckdb_memory_limit
 
@@ -157,15 +156,7 @@ for category, count in con.sql(
 
 def stage(name: str, argv: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     """Run one stage in a child process: (seconds, peak RSS bytes, its output)."""
-    started = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.monotonic() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"stage {name} failed:\n{output}")
-    return seconds, usage.ru_maxrss * 1024, output
+    return run_child(name, argv, env=env, capture=True)
 
 
 def close(out: Path, sources: Path, cycle: str, env: dict[str, str]

@@ -13,13 +13,10 @@ JSON, to compare two versions of the code result by result. An OUT comes from
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_run import run_child
 
 CHILD = """
 import json, sys
@@ -50,15 +47,8 @@ if outcomes:
 
 def run(out: Path, cycle: str, only: str = "", outcomes: str = "") -> tuple[float, int, str]:
     """Validate in a child process: (seconds, peak RSS bytes, its output)."""
-    started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(out), cycle, only, outcomes],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    output = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"validation failed:\n{output}")
-    return time.monotonic() - started, usage.ru_maxrss * 1024, output
+    return run_child("validation", [sys.executable, "-c", CHILD, str(out), cycle, only, outcomes],
+                     capture=True)
 
 
 def main() -> None:

@@ -55,15 +55,26 @@ print(f"findings {result.mismatches.num_rows:,}")
 """
 
 
-def stage(name: str, argv: list[str], cwd: Path) -> tuple[float, int]:
-    """Run one stage in a child process; return (seconds, peak RSS bytes)."""
+def run_child(name: str, argv: list[str], *, cwd: Path = ROOT, env: dict[str, str] | None = None,
+              capture: bool = False) -> tuple[float, int, str]:
+    """Run ``argv`` in a child process of its own: (seconds, its peak RSS in bytes, its standard
+    output when ``capture``, else ""). Exits naming ``name`` (and its output) if it fails. The
+    benchmarks measure each stage this way (bench_close, bench_quality_memory)."""
     started = time.monotonic()
-    proc = subprocess.Popen(argv, cwd=cwd)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE if capture else None)
+    output = proc.stdout.read() if proc.stdout is not None else ""
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.monotonic() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"stage {name} failed")
-    return seconds, usage.ru_maxrss * 1024
+        sys.exit(f"stage {name} failed" + (f":\n{output}" if output else ""))
+    return seconds, usage.ru_maxrss * 1024, output
+
+
+def stage(name: str, argv: list[str], cwd: Path) -> tuple[float, int]:
+    """Run one stage in a child process; return (seconds, peak RSS bytes)."""
+    seconds, rss, _ = run_child(name, argv, cwd=cwd)
+    return seconds, rss
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recon_pipeline.lib.cycles import is_cycle
+from recon_pipeline.lib.memory import ENV as MEMORY_ENV
+from recon_pipeline.lib.memory import duckdb_memory_limit
 from recon_pipeline.lib.sources import default_erp_url, sources_dir_problem
 
 if TYPE_CHECKING:
@@ -263,11 +265,9 @@ class Settings:
         re-parses nothing, where a changed --vars re-parses the whole project. With them, DuckDB's
         memory limit in the build (``RECON_DUCKDB_MEMORY_LIMIT``, the profile's ``memory_limit``)
         as the close's memory budget gives it (lib/memory.py), unless the environment sets it."""
-        from recon_pipeline.lib.memory import ENV, duckdb_memory_limit
-
         return {**{f"RECON_DBT_{name.upper()}": value
                    for name, value in self.dbt_run_values(cycle).items()},
-                ENV["dbt"]: duckdb_memory_limit("dbt")}
+                MEMORY_ENV["dbt"]: duckdb_memory_limit("dbt")}
 
     def raw_root(self) -> str:
         """Where the dbt project reads the raw zone (the var ``raw_root``; the sources' external

@@ -41,6 +41,7 @@ from recon_pipeline.lib.money import KNOWN_CURRENCIES
 from recon_pipeline.lib.quality.frames import FrameSources, connect, read_frame
 from recon_pipeline.lib.quality.suites import SuiteDef
 from recon_pipeline.lib.registry import BLOCKING_CATEGORIES
+from recon_pipeline.lib.sqltext import quote_ident
 
 #: How many unexpected values a result keeps as examples.
 EXAMPLES = 5
@@ -340,16 +341,14 @@ class _Frame:
 
 
 class _ArrowFrame(_Frame):
-    def __init__(self, table: pa.Table, con: Any = None, canonical: bool = False) -> None:
+    def __init__(self, table: pa.Table, con: Any = None) -> None:
+        """``table`` read in the canonical order (``read_frame(canonical=True)``: every column
+        ascending, nulls last), so GX's first unexpected rows (the examples) are the rows the
+        Spark path picks (_SparkFrame.examples)."""
         import pandas as pd
 
         self.con = con  # the DuckDB connection the metrics open a cursor of (None: their own)
-
-        # In the canonical order, so GX's first unexpected rows (the examples) are the rows
-        # the Spark path picks (_SparkFrame.examples). Nulls sort last (pyarrow's default, and
-        # DuckDB's: ``canonical`` says the table was read sorted, frames.frame_sql).
-        self.table = table.sort_by([(c, "ascending") for c in table.column_names]
-                                   ) if table.num_columns and not canonical else table
+        self.table = table
         self.data = self.table.to_pandas(types_mapper=pd.ArrowDtype)
         self.rows = self.table.num_rows
         self.columns = list(self.table.column_names)
@@ -379,8 +378,6 @@ class _ArrowFrame(_Frame):
         # Counted by DuckDB over the Arrow table (zero-copy, within the run's memory limit),
         # not by an Arrow group-by: its hash table of every key was a copy of the key columns.
         import duckdb
-
-        from recon_pipeline.lib.sqltext import quote_ident
 
         cursor = self.con.cursor() if self.con is not None else duckdb.connect()
         try:
@@ -423,8 +420,7 @@ class _PandasFrames:
     def read(self, suite: str) -> _Frame:
         # Sorted by DuckDB (within its memory limit, spilling), not by Arrow: an Arrow sort
         # holds the frame twice in this process.
-        return _ArrowFrame(read_frame(self.con, suite, self.src, canonical=True), self.con,
-                           canonical=True)
+        return _ArrowFrame(read_frame(self.con, suite, self.src, canonical=True), self.con)
 
     def result_format(self, frame: _Frame) -> dict[str, Any]:
         return {"result_format": "SUMMARY", "partial_unexpected_count": EXAMPLES}
@@ -444,7 +440,7 @@ class _SparkFrame(_Frame):
         found = [{c: _utc(row.get(c)) for c in self.columns}
                  for row in (detail.get("partial_unexpected_index_list") or [])
                  if isinstance(row, dict)]
-        if found:  # in the canonical order (pandas: _ArrowFrame sorts the frame)
+        if found:  # in the canonical order (pandas: the frame is read sorted, read_frame)
             found.sort(key=lambda row: [(v is None, v) for v in row.values()])
             return [plain(row) for row in found[:EXAMPLES]]
         return [plain(_utc(v)) for v in (detail.get("partial_unexpected_list") or [])][:EXAMPLES]
