@@ -167,12 +167,11 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str]
     # re-parses nothing of the last one's), and the parsed project carried from cycle to cycle.
     from recon_pipeline.defs.warehouse.assets import (
         CLOSE_EXCLUDE,
-        dbt_log_file_args,
         dbt_threads,
         keep_parsed_project,
         reuse_parsed_project,
     )
-    from recon_pipeline.settings import Settings
+    from recon_pipeline.settings import Settings, dbt_log_file_args
 
     python = sys.executable
     dbt = str(Path(python).parent / "dbt")

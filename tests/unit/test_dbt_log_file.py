@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from dbt.cli.main import cli
 
-from recon_pipeline.defs.warehouse.assets import DBT_LOG_LEVELS, dbt_log_file_args
 from recon_pipeline.lib.dbt_manifest import DBT_PROJECT_DIR
+from recon_pipeline.settings import DBT_LOG_LEVELS, Settings, SettingsError, dbt_log_file_args
 
 
 def _build_params(args: list[str]) -> dict[str, object]:
@@ -43,3 +45,24 @@ def test_an_unknown_level_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("RECON_DBT_LOG_LEVEL_FILE", "verbose")
     with pytest.raises(ValueError, match="RECON_DBT_LOG_LEVEL_FILE must be one of"):
         dbt_log_file_args()
+
+
+def test_a_bad_level_stops_the_run_before_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings.resolve (the CLI's preflight, the settings resource) refuses it in one line."""
+    with pytest.raises(SettingsError, match="RECON_DBT_LOG_LEVEL_FILE must be one of"):
+        Settings.resolve(environ={"RECON_DBT_LOG_LEVEL_FILE": "loud"})
+    assert Settings.resolve(environ={"RECON_DBT_LOG_LEVEL_FILE": "warn"}).warehouse == "duckdb"
+
+
+def test_recon_run_refuses_a_bad_level_in_one_line(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from recon_pipeline.cli import main
+
+    monkeypatch.setenv("RECON_DBT_LOG_LEVEL_FILE", "loud")
+    status = main(["run", "--cycle", "2026-10", "--sources", str(tmp_path),
+                   "--out", str(tmp_path / "out")])
+    assert status == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "RECON_DBT_LOG_LEVEL_FILE must be one of" in err
+    assert not (tmp_path / "out").exists()  # stopped before the run made anything

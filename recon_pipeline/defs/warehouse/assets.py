@@ -21,6 +21,7 @@ from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.warehouse.project import dbt_project
 from recon_pipeline.defs.warehouse.translator import ReconDbtTranslator
 from recon_pipeline.lib import atomic
+from recon_pipeline.settings import dbt_log_file_args
 
 #: The singular tests of dbt_project/tests/macros/ test the SQL macros on literals, not a cycle's
 #: data (no model, so no asset check): tests/dbt runs them on every engine, a close does not.
@@ -39,28 +40,6 @@ def dbt_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
-
-
-#: dbt's own levels for its log file OUT/dbt/<cycle>/dbt.log.
-DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
-
-
-def dbt_log_file_args() -> list[str]:
-    """How dbt writes OUT/dbt/<cycle>/dbt.log: RECON_DBT_LOG_LEVEL_FILE, else ``info``.
-
-    At dbt's default (debug, and JSON lines, as dagster-dbt asks dbt's console for JSON) the
-    file got about 4,800 debug lines a warm demo cycle (each SQL query, connection and
-    compiled node, 6-7 MB): dbt's logging was 11.2 s of 54 s of py-spy samples of the
-    cycle's dbt process; 5.5 s at info in JSON, 4.3 s at info as text (load 11-13). At
-    info the file is dbt's run log (a line per node started and finished, the summary, 75 kB),
-    as text with time stamps (dbt's ``debug`` line format, no colour codes: no JSON to build);
-    ``debug`` gives every query back, as JSON lines as before."""
-    level = os.environ.get("RECON_DBT_LOG_LEVEL_FILE", "").strip().lower() or "info"
-    if level not in DBT_LOG_LEVELS:
-        raise ValueError(f"RECON_DBT_LOG_LEVEL_FILE must be one of {', '.join(DBT_LOG_LEVELS)}, "
-                         f"not {level!r}")
-    file_format = "json" if level == "debug" else "debug"
-    return ["--log-level-file", level, "--log-format-file", file_format, "--no-use-colors-file"]
 
 
 # One op for the whole project: DuckDB allows one writer per file, so the warehouse is built by
