@@ -7,22 +7,34 @@ Usage::
 1. Generates the sources once with ``recon generate`` (the ``--closes`` cycles ending at
    ``--cycle``, two by default; ``--scale 1`` is about 500 invoices a cycle) and caches them
    under ``--cache`` (default ``data/bench/``), so later runs of the benchmark start at once.
-2. Cold run: nothing landed; the first cycle is closed in a fresh output folder, stage by
-   stage (extract, with each source object's seconds; dbt build; the expectation suites;
-   reports), each stage in a child process of its own, so its wall time and peak memory (max
-   RSS) are its own.
+   That is one cumulative export, taken three days after the last cycle. From it, the export
+   as of each cycle's close (three days after that cycle) is cut once and cached beside it
+   (benchmarks/export_asof.py: the objects created before then; each usage month's lines
+   ordered so that every export's file is a byte prefix of the next one's; an object shows
+   its final state, a cut by creation, not a replay of its history). The generator cannot
+   write those itself: a run with fewer cycles is another simulation, not a prefix of this
+   one.
+2. Cold run: nothing landed; the first cycle is closed on its own export in a fresh output
+   folder, stage by stage (extract, with each source object's seconds; dbt build; the
+   expectation suites; reports), each stage in a child process of its own, so its wall time
+   and peak memory (max RSS) are its own.
 3. Warm runs: the next cycles (``--closes N``: N closes in a row, 12 for a year), each closed
-   next in the same folder: earlier months landed, the canonical facts merged, the findings
-   written for this cycle's partition only. The sources are one cumulative export, so every
-   file is unchanged and extraction links the earlier raw zone's outputs
-   (recon_pipeline.lib.extract.reuse); a real next export has grown files.
+   next in the same folder: earlier months landed by the earlier closes, the canonical facts
+   merged, the findings written for this cycle's partition only. Before each close, its
+   export replaces the last one in one sources folder as a source system updates it: files
+   whose bytes are the same are left alone (extraction links the earlier raw zone's outputs,
+   recon_pipeline.lib.extract.reuse), grown usage files are read from where the last close
+   stopped (recon_pipeline.lib.extract.tail), changed and new files are read whole.
+   ``--same-export`` closes every cycle on the cumulative export instead (the warm closes
+   then find every file unchanged).
 4. The lower bound: the two core pairs (finalized invoices and succeeded charges against
    their ERP postings: not posted, amount differs) as one hand-written DuckDB query over the
    same sources, and the ratio of each run to it.
 5. ``--datacompy``: the invoice-to-ledger pair with datacompy's Polars comparator
    (benchmarks/datacompy/pair.py) in a venv of its own under ``--cache`` (datacompy 1.1 pins
    pandas < 3.1 and polars < 1.45), amounts in minor units with a tolerance of one, and the
-   ratio of each run to it. A table of every close ends the output.
+   ratio of each run to it. A table of every close ends the output; ``--dbt-nodes N`` adds
+   the last close's N slowest dbt models and N slowest data tests (target/run_results.json).
 
 DuckDB's memory limit in each stage is the pipeline's own (recon_pipeline/lib/memory.py: its
 share of the close's budget, a third of the machine, at most 8 GiB, unless RECON_*_MEMORY_LIMIT
@@ -40,6 +52,7 @@ import tempfile
 from pathlib import Path
 
 from bench_run import REPORTS, VALIDATE, run_child
+from export_asof import describe, export_cut, sync, write_export
 
 from recon_pipeline.lib.memory import ENV, duckdb_memory_limit
 
@@ -224,6 +237,23 @@ def datacompy_python(cache: Path) -> str:
     return str(python)
 
 
+def dbt_nodes(path: Path, n: int) -> None:
+    """The ``n`` slowest models and data tests of a dbt build, and each kind's total."""
+    from recon_pipeline.defs.warehouse.assets import dbt_threads
+
+    run = json.loads(path.read_text())
+    results = run["results"]
+    print(f"  dbt nodes of {path.parent.name} ({path.name}: elapsed "
+          f"{run['elapsed_time']:.1f} s, {dbt_threads()} threads):")
+    for kind in ("model", "test"):
+        nodes = sorted((r for r in results if r["unique_id"].split(".")[0] == kind),
+                       key=lambda r: -r["execution_time"])
+        total = sum(r["execution_time"] for r in nodes)
+        print(f"    {len(nodes)} {kind}s: {total:.1f} s in all; the slowest {min(n, len(nodes))}:")
+        for r in nodes[:n]:
+            print(f"      {r['execution_time']:7.2f} s  {r['unique_id'].split('.', 2)[2]}")
+
+
 def main() -> None:
     """Generate (once), close the cycles in a row (the first cold, the rest warm), then the
     lower bound and, with --datacompy, datacompy on the invoice-to-ledger pair."""
@@ -240,6 +270,10 @@ def main() -> None:
                         help="only the hand-written DuckDB query (no pipeline run)")
     parser.add_argument("--datacompy", action="store_true",
                         help="also the invoice-to-ledger pair with datacompy (its own venv)")
+    parser.add_argument("--same-export", action="store_true",
+                        help="close every cycle on the cumulative export (no export per cycle)")
+    parser.add_argument("--dbt-nodes", type=int, default=0, metavar="N",
+                        help="print the last close's N slowest dbt models and data tests")
     args = parser.parse_args()
     if args.closes < 1:
         parser.error("--closes must be at least 1")
@@ -261,20 +295,42 @@ def main() -> None:
     print(f"sources {sources}: {size / 2**20:,.0f} MiB, objects {manifest.get('counts', '')}")
 
     out = (args.out or Path(tempfile.mkdtemp(prefix="recon-bench-close-"))).resolve()
+    exports = {cycle: sources for cycle in cycles}
+    live = sources
+    if not args.same_export:
+        cuts = [export_cut(cycle) for cycle in cycles]
+        for cycle, cut in zip(cycles, cuts, strict=True):
+            exports[cycle] = sources.with_name(f"asof-{cycle}")
+            if not (exports[cycle] / "_truth").is_dir():
+                print(f"cutting the export as of {describe(cut)} ...", flush=True)
+                write_export(sources, exports[cycle], cut, cuts)
+        # one folder the closes read, updated in place from export to export
+        live = out.with_name(out.name + "-sources")
     limit = duckdb_memory_limit("dbt")
     env = {**os.environ, ENV["dbt"]: limit}  # what the warehouse asset gives dbt
     print(f"output {out}; DuckDB memory limit: dbt {limit}, extraction "
           f"{duckdb_memory_limit('extract')}, quality {duckdb_memory_limit('quality')}")
 
     runs: list[tuple[str, list[tuple[str, float, int]]]] = []
-    if not args.lower_bound_only:
+    if args.lower_bound_only:
+        live = exports[args.cycle]
+    else:
         for k, cycle in enumerate(cycles):
             how = "cold, nothing landed" if k == 0 else f"warm, {k} earlier cycle(s) landed"
             print(f"close {k + 1}/{len(cycles)}: {cycle} ({how})", flush=True)
-            runs.append((cycle, close(out, sources, cycle, env)))
+            if live != sources:
+                files = sync(exports[cycle], live)
+                size = sum(p.stat().st_size for p in live.rglob("*") if p.is_file())
+                print(f"  sources {live}: the export as of {describe(export_cut(cycle))}, "
+                      f"{size / 2**20:,.0f} MiB; files "
+                      + ", ".join(f"{n} {what}" for what, n in files.items() if n), flush=True)
+            runs.append((cycle, close(out, live, cycle, env)))
         print(f"  the pipeline's core-pair findings of {args.cycle}:")
         print(stage("counts", [sys.executable, "-c", CORE_COUNTS, str(out / "warehouse.duckdb"),
                                args.cycle], env)[2].rstrip())
+        if args.dbt_nodes:
+            dbt_nodes(out / "dbt" / args.cycle / "run_results.json", args.dbt_nodes)
+    sources = live
 
     print(f"lower bound: the two core pairs of {args.cycle} in one hand-written DuckDB query")
     seconds, rss, output = stage("lower bound", [sys.executable, "-c", LOWER_BOUND,
