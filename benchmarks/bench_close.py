@@ -179,12 +179,11 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str]
     # the cycle and OUT as environment variables and the settings as --vars (so a cycle's build
     # re-parses nothing of the last one's), and the parsed project carried from cycle to cycle.
     from recon_pipeline.defs.warehouse.assets import (
-        CLOSE_EXCLUDE,
-        dbt_threads,
+        close_build_args,
         keep_parsed_project,
         reuse_parsed_project,
     )
-    from recon_pipeline.settings import Settings, dbt_log_file_args
+    from recon_pipeline.settings import Settings
 
     python = sys.executable
     dbt = str(Path(python).parent / "dbt")
@@ -193,10 +192,9 @@ def close(out: Path, sources: Path, cycle: str, env: dict[str, str]
     project = str(ROOT / "dbt_project")
     stages = [
         ("extract", [python, "-c", EXTRACT, str(sources), str(out / "raw" / cycle)]),
-        ("dbt", [dbt, "build", "--exclude", CLOSE_EXCLUDE, "--threads", str(dbt_threads()),
-                 "--vars", json.dumps(settings.dbt_vars()), *dbt_log_file_args(),
-                 "--project-dir", project, "--profiles-dir", project, "--target-path",
-                 str(artifacts), "--log-path", str(artifacts), "--quiet"]),
+        ("dbt", [dbt, *close_build_args(settings), "--project-dir", project,
+                 "--profiles-dir", project, "--target-path", str(artifacts), "--log-path",
+                 str(artifacts), "--quiet"]),
         ("quality", [python, "-c", VALIDATE, str(out), cycle]),
         ("reports", [python, "-c", REPORTS, str(out), cycle]),
     ]

@@ -9,7 +9,6 @@ share of the pipeline's wall time the expectation suites take (target: at most a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -71,9 +70,10 @@ def run_child(name: str, argv: list[str], *, cwd: Path = ROOT, env: dict[str, st
     return seconds, usage.ru_maxrss * 1024, output
 
 
-def stage(name: str, argv: list[str], cwd: Path) -> tuple[float, int]:
+def stage(name: str, argv: list[str], cwd: Path, env: dict[str, str] | None = None
+          ) -> tuple[float, int]:
     """Run one stage in a child process; return (seconds, peak RSS bytes)."""
-    seconds, rss, _ = run_child(name, argv, cwd=cwd)
+    seconds, rss, _ = run_child(name, argv, cwd=cwd, env=env)
     return seconds, rss
 
 
@@ -88,16 +88,20 @@ def main() -> None:
     raw = out / "raw" / args.cycle
     python = sys.executable
     dbt = str(Path(python).parent / "dbt")
-    dbt_vars = json.dumps({"cycle": args.cycle, "out_dir": out.as_posix()})
+    # the build the warehouse asset runs, with the environment it gives dbt
+    from recon_pipeline.defs.warehouse.assets import close_build_args
+    from recon_pipeline.settings import Settings
+
+    settings = Settings.resolve(sources_dir=str(args.sources.resolve()), out_dir=str(out),
+                                environ={})
+    project, artifacts = str(ROOT / "dbt_project"), str(out / "dbt" / args.cycle)
     figures = [
         ("extract", stage("extract", [python, "-c", EXTRACT, str(args.sources.resolve()),
                                       str(raw)], ROOT)),
-        ("dbt", stage("dbt", [dbt, "build", "--exclude", "resource_type:unit_test",
-                              "--vars", dbt_vars, "--project-dir",
-                              str(ROOT / "dbt_project"), "--profiles-dir",
-                              str(ROOT / "dbt_project"), "--target-path",
-                              str(out / "dbt" / args.cycle), "--log-path",
-                              str(out / "dbt" / args.cycle)], ROOT)),
+        ("dbt", stage("dbt", [dbt, *close_build_args(settings), "--project-dir", project,
+                              "--profiles-dir", project, "--target-path", artifacts,
+                              "--log-path", artifacts],
+                      ROOT, {**os.environ, **settings.dbt_env(args.cycle)})),
         ("validate", stage("validate", [python, "-c", VALIDATE, str(out), args.cycle], ROOT)),
         ("reports", stage("reports", [python, "-c", REPORTS, str(out), args.cycle], ROOT)),
     ]

@@ -21,7 +21,7 @@ from recon_pipeline.defs.shared.resources import ReconSettings
 from recon_pipeline.defs.warehouse.project import dbt_project
 from recon_pipeline.defs.warehouse.translator import ReconDbtTranslator
 from recon_pipeline.lib import atomic
-from recon_pipeline.settings import dbt_log_file_args
+from recon_pipeline.settings import Settings, dbt_log_file_args
 
 #: The singular tests of dbt_project/tests/macros/ test the SQL macros on literals, not a cycle's
 #: data (no model, so no asset check): tests/dbt runs them on every engine, a close does not.
@@ -40,6 +40,17 @@ def dbt_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def close_build_args(settings: Settings) -> list[str]:
+    """The arguments of a close's ``dbt build`` (after ``dbt``): the models and data tests
+    without the unit and macro tests (CLOSE_EXCLUDE), the settings as --vars (the same every
+    cycle, so a cycle's build re-parses nothing of the last one's; the cycle goes in
+    :meth:`Settings.dbt_env`), the warehouse's target, the threads and the file log. The
+    asset runs exactly this; the benchmarks (bench_close, bench_run) too."""
+    return ["build", "--exclude", CLOSE_EXCLUDE, "--vars", json.dumps(settings.dbt_vars()),
+            "--target", settings.warehouse, "--threads", str(dbt_threads()),
+            *dbt_log_file_args()]
 
 
 # One op for the whole project: DuckDB allows one writer per file, so the warehouse is built by
@@ -75,12 +86,8 @@ def warehouse_dbt_models(
     artifacts.mkdir(parents=True, exist_ok=True)
     reuse_parsed_project(resolved.out_dir / "dbt", artifacts)
     with environment(resolved.dbt_env(cycle)):
-        invocation = dbt.cli(
-            ["build", "--exclude", CLOSE_EXCLUDE, "--vars",
-             json.dumps(resolved.dbt_vars()), "--target", resolved.warehouse,
-             "--threads", str(dbt_threads()), *dbt_log_file_args()],
-            context=context, target_path=artifacts
-        )
+        invocation = dbt.cli(close_build_args(resolved), context=context,
+                             target_path=artifacts)
     if runs_steps_in_process(context.run.run_config):
         # the quality step runs next in this process: GX imports while this one waits on dbt
         from recon_pipeline.lib.quality.validate import import_gx_in_background
