@@ -7,8 +7,7 @@ to 1 s each): 2-4 s of every close, and a close reaching the internet for nothin
 
 The build itself runs with the collector tuned for a short-lived process that imports a lot
 (:func:`recon_pipeline.lib.gctune.settle`): what dbt imported is left out of every collection,
-and the youngest generation is collected less often. dbt's nodes allocate many short-lived
-objects (Jinja contexts, event messages); each full collection walked every imported object too.
+and not walked again at exit.
 """
 
 from __future__ import annotations
