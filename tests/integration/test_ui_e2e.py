@@ -441,6 +441,8 @@ def test_the_code_location_loads(stack: Stack, capsys: pytest.CaptureFixture[str
 
 
 def test_the_asset_graph_renders(stack: Stack, page: Any) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     page.goto(f"{stack.dev.url}/asset-groups", wait_until="load")
     page.get_by_text("Global asset lineage").wait_for()
     # The graph's own controls (zoom, settings) show once it is laid out; the navigation's
@@ -453,11 +455,22 @@ def test_the_asset_graph_renders(stack: Stack, page: Any) -> None:
     graph_settings.click()
     expand = page.get_by_role("menuitem", name=re.compile("Expand all groups"))
     expand.click()
-    # Open the menu again only once it has closed: on a loaded machine a click while it was
-    # still closing was lost and "Collapse all groups" never showed (seen once in make test).
+    # Open the menu again only once it has closed: the menu now offers the opposite, the
+    # groups are open. On a loaded machine a click while the menu was still closing was lost
+    # and "Collapse all groups" never showed (seen twice in make test, once after waiting for
+    # the menu to hide): a menu that did not open is closed and opened again.
     expand.wait_for(state="hidden")
-    graph_settings.click()  # the menu now offers the opposite: the groups are open
-    page.get_by_role("menuitem", name=re.compile("Collapse all groups")).wait_for()
+    collapse = page.get_by_role("menuitem", name=re.compile("Collapse all groups"))
+    for attempt in range(5):
+        graph_settings.click()
+        try:
+            collapse.wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 4:
+                raise
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1000)
     page.keyboard.press("Escape")
     page.wait_for_timeout(1500)
     stack.shoot(page, "1_asset_graph_expanded")
