@@ -6,7 +6,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -69,11 +68,19 @@ def tiny_sources(tmp_path: Path) -> Path:
 
 
 def test_help_is_fast() -> None:
-    started = time.perf_counter()
     done = recon("--help")
     assert done.returncode == 0
     assert "generate" in done.stdout and "serve" in done.stdout
-    assert time.perf_counter() - started < 3.0
+    # What keeps it fast (a timed assertion would measure the machine's load): --help imports
+    # none of Dagster, dbt, GX or Polars (benchmarks/bench_import.py prints the times).
+    code = ("import sys\nfrom recon_pipeline import cli\ntry:\n    cli.main(['--help'])\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = ('dagster', 'dbt', 'great_expectations', 'polars', 'duckdb')\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))")
+    probe = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=120, env=clean_env())
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_serve_without_secrets_says_so_in_one_line() -> None:
