@@ -308,8 +308,29 @@ def _use_dagster_home(default: Path) -> Path:
         home = default.absolute()
         home.mkdir(parents=True, exist_ok=True)
         print(f"DAGSTER_HOME is not set: recording runs in {home}")
+        _write_instance_settings(home)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+#: The instance settings for one machine (run queue, telemetry off), as `make dev` copies them.
+INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "config" / "dagster.yaml"
+
+
+def _write_instance_settings(home: Path) -> None:
+    """Give an instance directory ``recon`` made the project's settings (config/dagster.yaml)
+    when it has none, as `make dev` does: without a dagster.yaml, Dagster sends usage statistics
+    and prints its welcome banner into every run's log. One the user wrote is kept."""
+    target = home / "dagster.yaml"
+    if target.exists():
+        return
+    if INSTANCE_SETTINGS.is_file():
+        text = INSTANCE_SETTINGS.read_text("utf-8")
+    else:  # installed without the project's config folder: at least no usage statistics
+        text = "telemetry:\n  enabled: false\n"
+    partial = target.with_suffix(".yaml.partial")
+    partial.write_text(text, "utf-8")
+    partial.replace(target)
 
 
 def _run_cycles(

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 RECON = Path(sys.executable).parent / "recon"
 CYCLE = "2026-09"
@@ -255,6 +256,10 @@ def test_run_materializes_the_graph_and_records_the_run(
     assert recon("check", str(out), CYCLE).returncode == 0
     home = out / "dagster_home"
     assert f"DAGSTER_HOME is not set: recording runs in {home}" in done.stdout
+    # the instance recon made has the project's settings: no usage statistics leave the machine
+    settings = yaml.safe_load((home / "dagster.yaml").read_text("utf-8"))
+    assert settings["telemetry"] == {"enabled": False}
+    assert "Welcome to Dagster" not in done.stdout + done.stderr
     # --verbose: the tools' output on the terminal, no log file; the close line still last.
     assert "dbt build" in done.stdout + done.stderr and not (out / "logs").exists()
     last = done.stdout.splitlines()[-1]
