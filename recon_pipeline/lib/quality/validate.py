@@ -9,10 +9,9 @@ inside the functions, never when the code location loads.
 
 On demo-size data what is left is GX's fixed cost, cut where no output uses GX's work: one
 ephemeral context and one pandas datasource per run (no checkpoint, no validation definition,
-no stored suite), the frames' metrics on cursors of the run's DuckDB connection, and two GX
-internals replaced while the suites validate, both compared result by result: the ephemeral
-context's ``_save_project_config`` (a YAML dump per datasource change, read by nothing) and,
-around ``Expectation.configuration``, its kwargs readers (``_configuration_built_once``).
+no stored suite), the frames' metrics on cursors of the run's DuckDB connection, and one GX
+internal replaced while the suites validate, compared result by result: around
+``Expectation.configuration``, its kwargs readers (``_configuration_built_once``).
 ``benchmarks/bench_quality.py`` times the stage part by part.
 """
 
@@ -206,11 +205,6 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
-    # GX serialises the context's whole project config to YAML after every datasource change
-    # (a data asset and a batch definition per suite: 34 times a cycle, growing with each
-    # asset) into the in-memory store of an ephemeral context, which nothing reads back: the
-    # datasource, its assets and batch definitions are kept in memory all the same.
-    context._save_project_config = lambda: None  # type: ignore[method-assign]
     from great_expectations.core.run_identifier import RunIdentifier
 
     run_id = RunIdentifier(run_name=f"close {src.cycle}", run_time=now.astimezone(UTC))
