@@ -9,17 +9,14 @@ inside the functions, never when the code location loads.
 
 On demo-size data what is left is GX's fixed cost, cut where no output uses GX's work: one
 ephemeral context and one pandas datasource per run (no checkpoint, no validation definition,
-no stored suite), the frames' metrics on cursors of the run's DuckDB connection, and two GX
-internals replaced while the suites validate, both compared result by result: the ephemeral
-context's ``_save_project_config`` (a YAML dump per datasource change, read by nothing) and,
-around ``Expectation.configuration``, its kwargs readers (``_configuration_built_once``).
-``benchmarks/bench_quality.py`` times the stage part by part.
+no stored suite) and the frames' metrics on cursors of the run's DuckDB connection. The rest
+(planning each expectation's metrics, building its results) is left to GX as it does it: no GX
+internal is replaced here. ``benchmarks/bench_quality.py`` times the stage part by part.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import os
@@ -27,7 +24,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -206,19 +203,13 @@ def validate_cycle(suites: Sequence[SuiteDef], src: FrameSources, *, now: dateti
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
-    # GX serialises the context's whole project config to YAML after every datasource change
-    # (a data asset and a batch definition per suite: 34 times a cycle, growing with each
-    # asset) into the in-memory store of an ephemeral context, which nothing reads back: the
-    # datasource, its assets and batch definitions are kept in memory all the same.
-    context._save_project_config = lambda: None  # type: ignore[method-assign]
     from great_expectations.core.run_identifier import RunIdentifier
 
     run_id = RunIdentifier(run_name=f"close {src.cycle}", run_time=now.astimezone(UTC))
     parameters = run_parameters(src.cycle, now)
     outcomes: list[SuiteOutcome] = []
     results: list[Any] = []
-    with (_PandasFrames(src) if engine == "duckdb" else _SparkFrames(src, spark)) as frames, \
-            _configuration_built_once():
+    with (_PandasFrames(src) if engine == "duckdb" else _SparkFrames(src, spark)) as frames:
         source = frames.add_source(context)
         for suite in suites:
             began = time.monotonic()
@@ -258,59 +249,6 @@ def _release(batch: Any) -> None:
     manager = batch.data.execution_engine.batch_manager
     manager.batch_data_cache.pop(batch.id, None)
     manager.batch_cache.pop(batch.id, None)
-
-
-#: The methods of GX's Expectation that read its configuration's kwargs, key by key.
-_KWARGS_READERS = ("_get_domain_kwargs", "_get_success_kwargs", "_get_success_kwarg",
-                   "_get_runtime_kwargs")
-
-
-@contextlib.contextmanager
-def _configuration_built_once() -> Iterator[None]:
-    """While open, an Expectation builds its ``configuration`` once per call of the methods
-    that read its kwargs (``_KWARGS_READERS``), not once per key they read.
-
-    GX's ``Expectation.configuration`` is a property that serialises the whole pydantic model
-    (``self.dict()``) into a new ExpectationConfiguration on every access, and those methods
-    access it for each key (``{key: self.configuration.kwargs.get(key, ...) for key in ...}``),
-    several times per metric while GX plans a validation: 11,400 builds for a demo cycle's 88
-    expectations, a third of the validation's time once the metrics are DuckDB's. Within one
-    such call the expectation is not changed and its configuration is only read, so the
-    configuration built at the call's start is the one every access would have built; each call
-    still builds its own (nothing is kept across calls, nothing the caller gets is shared).
-    GX's methods themselves run unchanged; only ``configuration`` answers from the call's copy.
-    """
-    from great_expectations.expectations.expectation import Expectation
-
-    built: dict[int, Any] = {}  # id(expectation) -> its configuration, during a reader's call
-    prop = Expectation.__dict__["configuration"]
-    originals = {name: Expectation.__dict__[name] for name in _KWARGS_READERS}
-
-    def configuration(self: Any) -> Any:
-        found = built.get(id(self))
-        return found if found is not None else prop.fget(self)
-
-    def once(method: Any) -> Any:
-        @functools.wraps(method)
-        def reader(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if id(self) in built:  # nested (_get_runtime_kwargs calls _get_success_kwargs)
-                return method(self, *args, **kwargs)
-            built[id(self)] = prop.fget(self)
-            try:
-                return method(self, *args, **kwargs)
-            finally:
-                del built[id(self)]
-        return reader
-
-    Expectation.configuration = property(configuration)  # type: ignore[method-assign,assignment]
-    for name, method in originals.items():
-        setattr(Expectation, name, once(method))
-    try:
-        yield
-    finally:
-        Expectation.configuration = prop  # type: ignore[method-assign]
-        for name, method in originals.items():
-            setattr(Expectation, name, method)
 
 
 class _Frame:
