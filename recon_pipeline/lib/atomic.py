@@ -15,6 +15,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -230,7 +231,19 @@ def held_alone(lock_file: Path) -> Iterator[None]:
         os.close(fd)
 
 
+#: How long a refused caller waits for the holder to write its process id: a holder writes it
+#: right after taking the lock, so two runs started together could find the lock taken and
+#: the file still empty (the message then named no process).
+_PID_WAIT_S = 1.0
+
+
 def _holder(fd: int) -> int | None:
-    """The process id the lock file names, if it names one."""
-    text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    return int(text) if text.isdigit() else None
+    """The process id the lock file names, if it names one within ``_PID_WAIT_S``."""
+    deadline = time.monotonic() + _PID_WAIT_S
+    while True:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if text.isdigit():
+            return int(text)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.01)

@@ -155,6 +155,27 @@ def test_held_alone_refuses_a_second_holder_at_once(tmp_path: Path) -> None:
     assert lock.read_text() == ""
 
 
+def test_a_refused_holder_names_a_holder_that_has_not_written_its_pid_yet(
+    tmp_path: Path,
+) -> None:
+    """Two runs started together: the loser can find the lock taken and the file still empty
+    (the winner writes its id right after taking the lock); it waits for the id a moment."""
+    import fcntl
+
+    lock = tmp_path / ".recon-run.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # taken, no id written yet
+        writer = threading.Timer(0.2, lambda: os.pwrite(fd, b"4242\n", 0))
+        writer.start()
+        with pytest.raises(atomic.AlreadyHeld) as caught, atomic.held_alone(lock):
+            pytest.fail("a second holder got the lock")
+        writer.join()
+        assert caught.value.pid == 4242
+    finally:
+        os.close(fd)
+
+
 def test_held_alone_goes_with_a_killed_holder(tmp_path: Path) -> None:
     import subprocess
     import sys
