@@ -313,7 +313,8 @@ def _use_dagster_home(default: Path) -> Path:
     return home
 
 
-#: The instance settings for one machine (run queue, telemetry off), as `make dev` copies them.
+#: The instance settings for one machine (run queue, telemetry off), as `make dev` copies them;
+#: read from the repository, as config/recon.yml is (lib/config.py).
 INSTANCE_SETTINGS = Path(__file__).resolve().parents[1] / "config" / "dagster.yaml"
 
 
@@ -321,16 +322,11 @@ def _write_instance_settings(home: Path) -> None:
     """Give an instance directory ``recon`` made the project's settings (config/dagster.yaml)
     when it has none, as `make dev` does: without a dagster.yaml, Dagster sends usage statistics
     and prints its welcome banner into every run's log. One the user wrote is kept."""
+    from recon_pipeline.lib.atomic import write_text
+
     target = home / "dagster.yaml"
-    if target.exists():
-        return
-    if INSTANCE_SETTINGS.is_file():
-        text = INSTANCE_SETTINGS.read_text("utf-8")
-    else:  # installed without the project's config folder: at least no usage statistics
-        text = "telemetry:\n  enabled: false\n"
-    partial = target.with_suffix(".yaml.partial")
-    partial.write_text(text, "utf-8")
-    partial.replace(target)
+    if not target.exists():
+        write_text(target, INSTANCE_SETTINGS.read_text("utf-8"))
 
 
 def _run_cycles(

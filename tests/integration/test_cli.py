@@ -73,7 +73,7 @@ def test_help_is_fast() -> None:
     assert done.returncode == 0
     assert "generate" in done.stdout and "serve" in done.stdout
     # What keeps it fast (a timed assertion would measure the machine's load): --help imports
-    # none of Dagster, dbt, GX or Polars (benchmarks/bench_import.py prints the times).
+    # none of Dagster, dbt, GX, Polars or DuckDB (benchmarks/bench_import.py prints the times).
     code = ("import sys\nfrom recon_pipeline import cli\ntry:\n    cli.main(['--help'])\n"
             "except SystemExit:\n    pass\n"
             "heavy = ('dagster', 'dbt', 'great_expectations', 'polars', 'duckdb')\n"

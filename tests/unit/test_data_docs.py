@@ -290,7 +290,7 @@ def test_empty_cycle_writes_an_index(tmp_path: Path) -> None:
 
 
 def test_25_suites_render_into_one_index(results: list[ExpectationSuiteValidationResult],
-                                  tmp_path: Path) -> None:
+                                         tmp_path: Path) -> None:
     many = []
     for i in range(25):
         result = copy.copy(results[i % len(results)])
